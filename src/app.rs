@@ -1,0 +1,271 @@
+//! One visitor's view state and how input changes it. No I/O and no
+//! drawing: `handle` mutates the state and says whether a redraw or the end
+//! of the session follows. Geometry (how many rows a page is, how far a
+//! section can scroll) comes from the same pure layout the renderer uses.
+
+use crate::content::Content;
+use crate::term::input::{InputEvent, Key, KeyEvent};
+use crate::term::size::Size;
+use crate::ui;
+
+/// The portfolio's sections, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    About,
+    Experience,
+    Skills,
+    Insights,
+    Projects,
+    Contact,
+}
+
+impl Section {
+    pub const ALL: [Section; 6] = [
+        Section::About,
+        Section::Experience,
+        Section::Skills,
+        Section::Insights,
+        Section::Projects,
+        Section::Contact,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The tab label.
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::About => "About",
+            Section::Experience => "Experience",
+            Section::Skills => "Skills",
+            Section::Insights => "Insights",
+            Section::Projects => "Projects",
+            Section::Contact => "Contact",
+        }
+    }
+
+    /// The name used in deep links (`ssh projects@host`) and exec commands.
+    pub fn name(self) -> &'static str {
+        match self {
+            Section::About => "about",
+            Section::Experience => "experience",
+            Section::Skills => "skills",
+            Section::Insights => "insights",
+            Section::Projects => "projects",
+            Section::Contact => "contact",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Section> {
+        Section::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    pub fn next(self) -> Section {
+        Section::ALL[(self.index() + 1) % Section::ALL.len()]
+    }
+
+    pub fn prev(self) -> Section {
+        Section::ALL[(self.index() + Section::ALL.len() - 1) % Section::ALL.len()]
+    }
+
+    /// Sections that list items with a detail view.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            Section::Experience | Section::Insights | Section::Projects
+        )
+    }
+
+    /// How many selectable items the section lists (0 for text sections).
+    pub fn item_count(self, content: &Content) -> usize {
+        match self {
+            Section::Experience => content.experience.jobs.len(),
+            Section::Insights => content.insights.insights.len(),
+            Section::Projects => content.projects.projects.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// Where the visitor is within one section. Kept per section, so coming
+/// back to a section finds it as it was left.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct View {
+    /// Selected item (list sections).
+    pub selected: usize,
+    /// First visible row of the list.
+    pub offset: usize,
+    /// The selected item's detail is open.
+    pub detail: bool,
+    /// First visible row of a text section or of the open detail.
+    pub scroll: usize,
+}
+
+impl View {
+    /// Whether up/down scroll text rather than move a selection.
+    pub fn scrolls_text(&self, section: Section) -> bool {
+        !section.is_list() || self.detail
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub section: Section,
+    pub views: [View; 6],
+    pub help: bool,
+}
+
+/// What the session should do after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Unchanged,
+    Redraw,
+    Quit,
+}
+
+impl App {
+    pub fn new(start: Section) -> App {
+        App {
+            section: start,
+            views: [View::default(); 6],
+            help: false,
+        }
+    }
+
+    /// The section a login name asks for: `ssh projects@host` opens
+    /// Projects, any other name opens About.
+    pub fn for_user(user: &str) -> App {
+        App::new(Section::from_name(user).unwrap_or(Section::About))
+    }
+
+    pub fn view(&self) -> &View {
+        &self.views[self.section.index()]
+    }
+
+    fn view_mut(&mut self) -> &mut View {
+        &mut self.views[self.section.index()]
+    }
+
+    pub fn handle(&mut self, event: &InputEvent, content: &Content, size: Size) -> Flow {
+        let before = self.clone();
+        let flow = match event {
+            InputEvent::Key(key) => self.key(*key, content, size),
+            // Mouse, paste and focus have no meaning outside the form yet.
+            _ => Flow::Unchanged,
+        };
+        match flow {
+            Flow::Quit => Flow::Quit,
+            _ if *self != before => Flow::Redraw,
+            _ => Flow::Unchanged,
+        }
+    }
+
+    /// Brings stored offsets in line with what is on screen, after a resize.
+    pub fn settle(&mut self, content: &Content, size: Size) {
+        let m = ui::measure(content, self.section, self.view(), size);
+        let view = self.view_mut();
+        view.scroll = view.scroll.min(m.scroll_limit());
+        view.offset = m.list_offset(view);
+    }
+
+    fn key(&mut self, key: KeyEvent, content: &Content, size: Size) -> Flow {
+        if key.mods.ctrl {
+            return match key.key {
+                Key::Char('c' | 'd') => Flow::Quit,
+                _ => Flow::Unchanged,
+            };
+        }
+        // Alt-modified keys have no binding; ignore rather than misread.
+        if key.mods.alt {
+            return Flow::Unchanged;
+        }
+        if key.key == Key::Char('q') {
+            return Flow::Quit;
+        }
+        if self.help {
+            // Any key closes the help; only q (above) does more.
+            self.help = false;
+            return Flow::Unchanged;
+        }
+        match key.key {
+            Key::Char('?') => self.help = true,
+            Key::Tab | Key::Right | Key::Char('l') => self.section = self.section.next(),
+            Key::BackTab | Key::Left | Key::Char('h') => self.section = self.section.prev(),
+            Key::Char(c @ '1'..='6') => {
+                self.section = Section::ALL[usize::from(c as u8 - b'1')];
+            }
+            Key::Char('c') => self.section = Section::Contact,
+            Key::Down | Key::Char('j') => self.step(content, size, 1),
+            Key::Up | Key::Char('k') => self.step(content, size, -1),
+            Key::PageDown | Key::Char(' ') => self.page(content, size, 1),
+            Key::PageUp => self.page(content, size, -1),
+            Key::Home | Key::Char('g') => self.jump(content, size, false),
+            Key::End | Key::Char('G') => self.jump(content, size, true),
+            Key::Enter => {
+                let count = self.section.item_count(content);
+                let view = self.view_mut();
+                if count > 0 && !view.detail {
+                    view.detail = true;
+                    view.scroll = 0;
+                }
+            }
+            Key::Esc | Key::Backspace => self.view_mut().detail = false,
+            _ => {}
+        }
+        Flow::Unchanged
+    }
+
+    /// Moves the selection, or scrolls, by `delta` rows or items.
+    fn step(&mut self, content: &Content, size: Size, delta: isize) {
+        let section = self.section;
+        let m = ui::measure(content, section, self.view(), size);
+        let view = self.view_mut();
+        if view.scrolls_text(section) {
+            view.scroll = add(view.scroll, delta, m.scroll_limit());
+        } else {
+            let last = section.item_count(content).saturating_sub(1);
+            view.selected = add(view.selected, delta, last);
+            view.offset = m.list_offset(view);
+        }
+    }
+
+    /// Scrolls a page of text, or moves the selection by a page of items.
+    fn page(&mut self, content: &Content, size: Size, direction: isize) {
+        let section = self.section;
+        let m = ui::measure(content, section, self.view(), size);
+        let view = self.view_mut();
+        if view.scrolls_text(section) {
+            let page = m.body_rows.saturating_sub(1).max(1) as isize;
+            view.scroll = add(view.scroll, direction * page, m.scroll_limit());
+        } else {
+            let last = section.item_count(content).saturating_sub(1);
+            view.selected = add(view.selected, direction * m.items_per_page() as isize, last);
+            view.offset = m.list_offset(view);
+        }
+    }
+
+    /// To the top, or to the bottom.
+    fn jump(&mut self, content: &Content, size: Size, end: bool) {
+        let section = self.section;
+        let m = ui::measure(content, section, self.view(), size);
+        let view = self.view_mut();
+        if view.scrolls_text(section) {
+            view.scroll = if end { m.scroll_limit() } else { 0 };
+        } else {
+            let last = section.item_count(content).saturating_sub(1);
+            view.selected = if end { last } else { 0 };
+            view.offset = m.list_offset(view);
+        }
+    }
+}
+
+/// `value + delta`, kept within `0..=max`.
+fn add(value: usize, delta: isize, max: usize) -> usize {
+    value.saturating_add_signed(delta).min(max)
+}
+
+#[cfg(test)]
+mod tests;

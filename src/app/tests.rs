@@ -1,0 +1,214 @@
+//! Key handling: sections, selection, detail, scrolling, help and quit.
+
+use std::path::Path;
+
+use super::*;
+use crate::content;
+use crate::term::input::Modifiers;
+
+fn shipped() -> Content {
+    content::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content")).unwrap()
+}
+
+const SIZE: Size = Size { cols: 80, rows: 24 };
+
+fn key(k: Key) -> InputEvent {
+    InputEvent::Key(KeyEvent::plain(k))
+}
+
+fn ch(c: char) -> InputEvent {
+    key(Key::Char(c))
+}
+
+fn press(app: &mut App, content: &Content, size: Size, events: &[InputEvent]) -> Flow {
+    let mut last = Flow::Unchanged;
+    for e in events {
+        last = app.handle(e, content, size);
+    }
+    last
+}
+
+#[test]
+fn deep_link_picks_the_start_section() {
+    assert_eq!(App::for_user("projects").section, Section::Projects);
+    assert_eq!(App::for_user("Insights").section, Section::Insights);
+    assert_eq!(App::for_user("root").section, Section::About);
+    assert_eq!(App::for_user("").section, Section::About);
+}
+
+#[test]
+fn tab_arrows_and_letters_cycle_sections() {
+    let c = shipped();
+    let mut app = App::new(Section::About);
+    assert_eq!(app.handle(&key(Key::Tab), &c, SIZE), Flow::Redraw);
+    assert_eq!(app.section, Section::Experience);
+    press(&mut app, &c, SIZE, &[key(Key::Right), ch('l')]);
+    assert_eq!(app.section, Section::Insights);
+    press(
+        &mut app,
+        &c,
+        SIZE,
+        &[key(Key::BackTab), key(Key::Left), ch('h')],
+    );
+    assert_eq!(app.section, Section::About);
+    press(&mut app, &c, SIZE, &[key(Key::Left)]);
+    assert_eq!(app.section, Section::Contact, "wraps around");
+    for (digit, section) in ('1'..='6').zip(Section::ALL) {
+        app.handle(&ch(digit), &c, SIZE);
+        assert_eq!(app.section, section);
+    }
+    app.handle(&ch('2'), &c, SIZE);
+    assert_eq!(app.handle(&ch('c'), &c, SIZE), Flow::Redraw);
+    assert_eq!(app.section, Section::Contact);
+}
+
+#[test]
+fn selection_moves_and_stops_at_the_ends() {
+    let c = shipped();
+    let mut app = App::new(Section::Projects);
+    assert_eq!(app.handle(&key(Key::Up), &c, SIZE), Flow::Unchanged);
+    press(&mut app, &c, SIZE, &[ch('j'), key(Key::Down)]);
+    assert_eq!(app.view().selected, 2);
+    press(&mut app, &c, SIZE, &[ch('G')]);
+    assert_eq!(app.view().selected, 5);
+    assert_eq!(app.handle(&ch('j'), &c, SIZE), Flow::Unchanged);
+    press(&mut app, &c, SIZE, &[key(Key::Home)]);
+    assert_eq!(app.view().selected, 0);
+    press(&mut app, &c, SIZE, &[key(Key::End), ch('k')]);
+    assert_eq!(app.view().selected, 4);
+}
+
+#[test]
+fn enter_opens_detail_and_esc_or_backspace_closes_it() {
+    let c = shipped();
+    let mut app = App::new(Section::Insights);
+    press(&mut app, &c, SIZE, &[ch('j'), key(Key::Enter)]);
+    assert!(app.view().detail);
+    assert_eq!(app.view().selected, 1);
+    assert_eq!(app.handle(&key(Key::Esc), &c, SIZE), Flow::Redraw);
+    assert!(!app.view().detail);
+    press(&mut app, &c, SIZE, &[key(Key::Enter), key(Key::Backspace)]);
+    assert!(!app.view().detail);
+    // Text sections have nothing to open.
+    let mut app = App::new(Section::About);
+    assert_eq!(app.handle(&key(Key::Enter), &c, SIZE), Flow::Unchanged);
+}
+
+#[test]
+fn each_section_keeps_its_own_place() {
+    let c = shipped();
+    let mut app = App::new(Section::Projects);
+    press(
+        &mut app,
+        &c,
+        SIZE,
+        &[ch('j'), ch('j'), ch('4'), ch('j'), ch('5')],
+    );
+    assert_eq!(app.view().selected, 2);
+    assert_eq!(app.views[Section::Insights.index()].selected, 1);
+}
+
+#[test]
+fn text_scrolls_within_its_length() {
+    let c = shipped();
+    let small = Size { cols: 40, rows: 15 };
+    let mut app = App::new(Section::About);
+    press(&mut app, &c, small, &[ch('j')]);
+    assert_eq!(app.view().scroll, 1);
+    press(&mut app, &c, small, &[key(Key::End)]);
+    let limit = ui::measure(&c, Section::About, app.view(), small).scroll_limit();
+    assert!(limit > 5, "about should not fit 40x15");
+    assert_eq!(app.view().scroll, limit);
+    assert_eq!(app.handle(&ch('j'), &c, small), Flow::Unchanged);
+    press(&mut app, &c, small, &[key(Key::PageUp)]);
+    assert!(app.view().scroll < limit);
+    press(&mut app, &c, small, &[ch('g')]);
+    assert_eq!(app.view().scroll, 0);
+    // At 80x24 nothing to scroll in Contact.
+    let mut app = App::new(Section::Contact);
+    assert_eq!(app.handle(&key(Key::PageDown), &c, SIZE), Flow::Unchanged);
+}
+
+#[test]
+fn list_offset_follows_the_selection_on_small_screens() {
+    let c = shipped();
+    let small = Size { cols: 40, rows: 15 };
+    let mut app = App::new(Section::Projects);
+    press(&mut app, &c, small, &[key(Key::End)]);
+    let m = ui::measure(&c, Section::Projects, app.view(), small);
+    let item = m.items[5].clone();
+    let view = app.view();
+    assert!(
+        view.offset <= item.start && item.end <= view.offset + m.body_rows,
+        "{view:?} {m:?}"
+    );
+    press(
+        &mut app,
+        &c,
+        small,
+        &[key(Key::PageUp), key(Key::PageUp), key(Key::PageUp)],
+    );
+    assert_eq!(app.view().selected, 0);
+    assert_eq!(app.view().offset, 0);
+}
+
+#[test]
+fn help_opens_with_question_mark_and_any_key_closes_it() {
+    let c = shipped();
+    let mut app = App::new(Section::About);
+    app.handle(&ch('?'), &c, SIZE);
+    assert!(app.help);
+    // The key that closes the help does nothing else.
+    assert_eq!(app.handle(&key(Key::Tab), &c, SIZE), Flow::Redraw);
+    assert!(!app.help);
+    assert_eq!(app.section, Section::About);
+    app.handle(&ch('?'), &c, SIZE);
+    assert_eq!(app.handle(&ch('q'), &c, SIZE), Flow::Quit);
+}
+
+#[test]
+fn quits_on_q_ctrl_c_and_ctrl_d() {
+    let c = shipped();
+    let ctrl = |ch| {
+        InputEvent::Key(KeyEvent {
+            key: Key::Char(ch),
+            mods: Modifiers {
+                ctrl: true,
+                ..Modifiers::default()
+            },
+        })
+    };
+    for event in [ch('q'), ctrl('c'), ctrl('d')] {
+        assert_eq!(
+            App::new(Section::About).handle(&event, &c, SIZE),
+            Flow::Quit
+        );
+    }
+    let alt_q = InputEvent::Key(KeyEvent {
+        key: Key::Char('q'),
+        mods: Modifiers {
+            alt: true,
+            ..Modifiers::default()
+        },
+    });
+    assert_eq!(
+        App::new(Section::About).handle(&alt_q, &c, SIZE),
+        Flow::Unchanged
+    );
+}
+
+#[test]
+fn resize_keeps_the_selection_visible() {
+    let c = shipped();
+    let mut app = App::new(Section::Insights);
+    press(&mut app, &c, SIZE, &[key(Key::End)]);
+    let small = Size { cols: 40, rows: 10 };
+    app.settle(&c, small);
+    let m = ui::measure(&c, Section::Insights, app.view(), small);
+    let item = &m.items[5];
+    assert!(
+        app.view().offset + m.body_rows >= item.end,
+        "{:?} {m:?}",
+        app.view()
+    );
+}

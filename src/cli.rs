@@ -1,0 +1,60 @@
+//! The command line: `serve` (the default) and `check`, each flag also
+//! readable from an `SSHFOLIO_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sshfolio",
+    version,
+    about = "Serve a portfolio as a terminal UI over SSH",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// With no subcommand, sshfolio serves.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portfolio over SSH (the default).
+    Serve(ServeArgs),
+    /// Validate the content directory; print each problem as file:line:col.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SSHFOLIO_LISTEN", default_value = "0.0.0.0:2222")]
+    pub listen: SocketAddr,
+    /// Directory holding the portfolio's TOML files.
+    #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+    /// Directory holding the host key (created on first start).
+    #[arg(long, env = "SSHFOLIO_KEYS", default_value = "keys")]
+    pub keys: PathBuf,
+    /// Directory for the server's data (messages, visits).
+    #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
+    pub data: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Directory holding the portfolio's TOML files.
+    #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+}
+
+impl Cli {
+    /// The subcommand to run, serving when none was given.
+    pub fn command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}

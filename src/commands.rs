@@ -1,0 +1,97 @@
+//! What each subcommand does, from parsed arguments to an exit code.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{CheckArgs, ServeArgs};
+use crate::{content, host_key, server, ssh};
+
+/// Exit code for invalid content or a failed start.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// `sshfolio check`: every problem on its own line, exit 1 if any.
+pub fn check(args: &CheckArgs) -> ExitCode {
+    match content::load(&args.content) {
+        Ok(content) => {
+            println!(
+                "{}: ok ({} jobs, {} insights, {} projects)",
+                args.content.display(),
+                content.experience.jobs.len(),
+                content.insights.insights.len(),
+                content.projects.projects.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{e}");
+            let n = e.problems.len();
+            eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `sshfolio serve`: validate content, load the host key, listen, serve
+/// until SIGINT or SIGTERM.
+pub fn serve(args: &ServeArgs) -> ExitCode {
+    let content = match content::load(&args.content) {
+        Ok(content) => Arc::new(content),
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("sshfolio: not serving: fix the content above first");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("sshfolio: starting the runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match runtime.block_on(serve_content(args, content)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sshfolio: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+async fn serve_content(args: &ServeArgs, content: Arc<content::Content>) -> Result<()> {
+    let key = host_key::load_or_create(&args.keys)?;
+    let fingerprint = host_key::fingerprint(&key);
+    let config = Arc::new(ssh::config(key));
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    tracing::info!("listening on {addr} (host key {fingerprint})");
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    server::run(listener, config, content, shutdown).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Cancels `shutdown` on SIGINT or SIGTERM.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop the server with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("shutting down: telling sessions, then exiting");
+    shutdown.cancel();
+}

@@ -1,0 +1,138 @@
+//! The content files' schema: one serde struct per TOML file, unknown fields
+//! rejected. These are also the shapes `ssh host json` prints, so field names
+//! are part of the public contract.
+
+use serde::{Deserialize, Serialize};
+
+/// `profile.toml`: who the owner is. Shown in the header, About and résumé.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The owner's name as visitors should read it.
+    pub name: String,
+    /// One line under the name; also the About section's subtitle.
+    pub headline: String,
+    /// The about text, one string per paragraph.
+    pub about: Vec<String>,
+    #[serde(default)]
+    pub education: Vec<Education>,
+    #[serde(default)]
+    pub certifications: Vec<Certification>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Education {
+    pub degree: String,
+    pub school: String,
+    pub year: Option<u16>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certification {
+    pub name: String,
+    /// Free text such as "April 2026".
+    pub date: Option<String>,
+}
+
+/// `experience.toml`: where the owner has worked, newest first.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experience {
+    pub subtitle: String,
+    #[serde(rename = "job")]
+    pub jobs: Vec<Job>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    pub company: String,
+    pub role: Option<String>,
+    /// Free text such as "2021 – 2023"; left out when unknown.
+    pub period: Option<String>,
+    #[serde(default)]
+    pub current: bool,
+    pub summary: String,
+    #[serde(default, rename = "highlight")]
+    pub highlights: Vec<Highlight>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Highlight {
+    pub title: String,
+    pub year: Option<u16>,
+    pub text: String,
+}
+
+/// `skills.toml`: skills in named groups.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Skills {
+    pub subtitle: String,
+    #[serde(rename = "group")]
+    pub groups: Vec<SkillGroup>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillGroup {
+    pub name: String,
+    pub skills: Vec<String>,
+}
+
+/// `insights.toml`: lessons from systems built by others.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Insights {
+    pub subtitle: String,
+    #[serde(rename = "insight")]
+    pub insights: Vec<Insight>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Insight {
+    pub title: String,
+    /// Who built the system (an organisation), when there is one.
+    pub source: Option<String>,
+    /// Where to read more; shown as a link.
+    pub url: Option<String>,
+    pub key_ideas: Vec<String>,
+}
+
+/// `projects.toml`: things the owner built.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Projects {
+    pub subtitle: String,
+    #[serde(rename = "project")]
+    pub projects: Vec<Project>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    pub name: String,
+    /// What kind of work it is, such as "Open Source" or an employer.
+    pub kind: Option<String>,
+    pub year: Option<u16>,
+    pub description: String,
+    pub url: Option<String>,
+}
+
+/// `contact.toml`: how to reach the owner.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub subtitle: String,
+    /// A short invitation shown above the addresses.
+    pub message: String,
+    pub email: String,
+    /// As shown, e.g. "linkedin.com/in/name"; linked with https://.
+    pub linkedin: Option<String>,
+    pub website: Option<String>,
+    pub github: Option<String>,
+}

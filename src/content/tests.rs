@@ -1,0 +1,155 @@
+//! Loader tests: the shipped content loads; each kind of broken file is
+//! reported at the right `file:line:col`.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+/// A copy of the shipped content with one file replaced.
+fn with_file(name: &str, text: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for file in FILES {
+        std::fs::copy(shipped().join(file), dir.path().join(file)).unwrap();
+    }
+    std::fs::write(dir.path().join(name), text).unwrap();
+    dir
+}
+
+/// The problems as printed, with the temp dir's path cut off.
+fn problems(dir: &tempfile::TempDir) -> Vec<String> {
+    let err = load(dir.path()).expect_err("content should be rejected");
+    let prefix = format!("{}/", dir.path().display());
+    err.problems
+        .iter()
+        .map(|p| p.to_string().replace(&prefix, ""))
+        .collect()
+}
+
+#[test]
+fn shipped_content_loads() {
+    let content = load(&shipped()).unwrap();
+    assert_eq!(content.profile.name, "Akshay Kale");
+    assert_eq!(content.insights.insights.len(), 6);
+    assert_eq!(content.projects.projects.len(), 6);
+    assert!(
+        content
+            .insights
+            .insights
+            .iter()
+            .all(|i| i.key_ideas.len() == 4)
+    );
+}
+
+#[test]
+fn reports_bad_toml_syntax_at_its_position() {
+    let dir = with_file("contact.toml", b"subtitle = \"x\"\nmessage = \n");
+    let found = problems(&dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("contact.toml:2:11: "), "{found:?}");
+}
+
+#[test]
+fn reports_unknown_field_at_the_key() {
+    let text = "subtitle = \"s\"\n\n[[project]]\nname = \"a\"\ndescription = \"d\"\nstars = 5\n";
+    let dir = with_file("projects.toml", text.as_bytes());
+    let found = problems(&dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("projects.toml:6:1: unknown field `stars`"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn reports_missing_required_field() {
+    let text = "subtitle = \"s\"\n\n[[project]]\nname = \"a\"\n";
+    let dir = with_file("projects.toml", text.as_bytes());
+    let found = problems(&dir);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("projects.toml:"), "{found:?}");
+    assert!(
+        found[0].contains("missing field `description`"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn reports_empty_section_and_blank_text() {
+    let text = "subtitle = \"s\"\nproject = []\n";
+    let dir = with_file("projects.toml", text.as_bytes());
+    assert_eq!(
+        problems(&dir),
+        ["projects.toml:2:11: empty section: add at least one [[project]]"]
+    );
+
+    let text = "subtitle = \"s\"\n[[group]]\nname = \"  \"\nskills = [\"a\"]\n";
+    let dir = with_file("skills.toml", text.as_bytes());
+    assert_eq!(
+        problems(&dir),
+        ["skills.toml:3:8: `name` must not be empty"]
+    );
+}
+
+#[test]
+fn reports_problems_in_several_files_at_once() {
+    let dir = with_file(
+        "contact.toml",
+        b"subtitle = \"s\"\nmessage = \"m\"\nemail = \"nope\"\n",
+    );
+    std::fs::write(dir.path().join("skills.toml"), "subtitle = 1\n").unwrap();
+    let found = problems(&dir);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("skills.toml:1:12: invalid type"),
+        "{found:?}"
+    );
+    assert_eq!(
+        found[1],
+        "contact.toml:3:9: `email` is not an email address (got \"nope\")"
+    );
+}
+
+#[test]
+fn rejects_control_characters_in_text() {
+    let text = "subtitle = \"s\"\nmessage = \"hi\\u001b[2J\"\nemail = \"a@b.c\"\n";
+    let dir = with_file("contact.toml", text.as_bytes());
+    assert_eq!(
+        problems(&dir),
+        ["contact.toml:2:11: text contains the control character U+001B"]
+    );
+}
+
+#[test]
+fn rejects_non_utf8_and_missing_files() {
+    let dir = with_file("contact.toml", b"subtitle = \"s\"\nmessage = \"caf\xe9\"\n");
+    assert_eq!(
+        problems(&dir),
+        ["contact.toml:2:15: file is not valid UTF-8 text"]
+    );
+
+    let dir = with_file("contact.toml", b"");
+    std::fs::remove_file(dir.path().join("insights.toml")).unwrap();
+    let found = problems(&dir);
+    assert!(
+        found[0].starts_with("insights.toml:1:1: cannot read file"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].starts_with("contact.toml:1:1: missing field"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn rejects_urls_that_are_not_links() {
+    let text = "subtitle = \"s\"\n[[insight]]\ntitle = \"t\"\nurl = \"javascript:x\"\nkey_ideas = [\"a\"]\n";
+    let dir = with_file("insights.toml", text.as_bytes());
+    assert_eq!(
+        problems(&dir),
+        ["insights.toml:4:7: `url` must start with https:// or http:// (got \"javascript:x\")"]
+    );
+}

@@ -1,0 +1,25 @@
+//! sshfolio: a portfolio served as a terminal UI over SSH.
+//!
+//! Crate map, from the edge to the core:
+//! - [`cli`]: the command line; [`commands`]: what each subcommand does.
+//! - [`server`]: the accept loop, per-connection tasks, shutdown.
+//! - [`ssh`]: the russh handler (auth, channel requests, refusals) and config.
+//! - [`host_key`]: the persistent ed25519 host key.
+//! - [`session`]: one visitor's channel: TUI, plain text or exec.
+//! - [`app`]: per-session view state and key handling.
+//! - [`ui`]: rendering, a pure function of content, view state and size.
+//! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
+//! - [`export`]: résumé, section text, JSON and vCard.
+//! - [`content`]: the TOML portfolio, validated into one shared `Content`.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod content;
+pub mod export;
+pub mod host_key;
+pub mod server;
+pub mod session;
+pub mod ssh;
+pub mod term;
+pub mod ui;

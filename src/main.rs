@@ -1,0 +1,23 @@
+//! The `sshfolio` binary: parse the command line, start logging, run the
+//! subcommand. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use sshfolio::cli::{Cli, Command};
+use sshfolio::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SSHFOLIO_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command() {
+        Command::Serve(args) => commands::serve(&args),
+        Command::Check(args) => commands::check(&args),
+    }
+}

@@ -1,0 +1,180 @@
+//! One visitor's session channel, owned by one task: gathers the pty and
+//! env requests, then serves the shell (the TUI with a PTY, the plain-text
+//! résumé without) or an exec command, and always ends the channel with an
+//! exit status. A panic inside the task ends this session only, and the
+//! supervisor still restores the visitor's terminal.
+
+mod tui;
+
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use russh::server::{Handle, Msg};
+use russh::{Channel, ChannelMsg};
+use tokio_util::sync::CancellationToken;
+
+use crate::content::Content;
+use crate::export::{self, Command};
+use crate::term::caps::ClientEnv;
+use crate::term::modes;
+use crate::term::size::{self, Size};
+
+/// Who is on the other end, as far as the connection knows.
+#[derive(Debug, Clone, Default)]
+pub struct Visitor {
+    pub peer: Option<SocketAddr>,
+    /// The login name; picks the start section.
+    pub user: String,
+    /// SHA256 fingerprint of a key the client proved it holds.
+    pub key_fingerprint: Option<String>,
+}
+
+/// A client that opens a channel but never asks for a shell or a command
+/// is not kept waiting for ever.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest a single write may wait for the client to read; a client that
+/// stops reading loses its session, not the server's memory.
+pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Exit status for an unknown exec command, as a shell would give.
+pub const EXIT_UNKNOWN_COMMAND: u32 = 127;
+
+/// The terminal the client asked for with pty-req.
+#[derive(Debug, Clone)]
+pub struct Pty {
+    pub size: Size,
+}
+
+/// Runs the session and, should it panic, restores the visitor's terminal
+/// through the connection handle (the channel died with the task).
+pub async fn supervise(
+    channel: Channel<Msg>,
+    handle: Handle,
+    content: Arc<Content>,
+    visitor: Visitor,
+    shutdown: CancellationToken,
+) {
+    let id = channel.id();
+    let tui_active = Arc::new(AtomicBool::new(false));
+    let task = tokio::spawn(run(channel, content, visitor, shutdown, tui_active.clone()));
+    if let Err(e) = task.await
+        && e.is_panic()
+    {
+        tracing::error!("session task panicked; closing that session only");
+        if tui_active.load(Ordering::Relaxed) {
+            let _ = handle.data(id, Bytes::from_static(modes::RESTORE)).await;
+        }
+        let _ = handle.exit_status_request(id, 1).await;
+        let _ = handle.eof(id).await;
+        let _ = handle.close(id).await;
+    }
+}
+
+/// What the client asked the channel to do.
+enum Request {
+    Shell,
+    Exec(Vec<u8>),
+}
+
+async fn run(
+    mut channel: Channel<Msg>,
+    content: Arc<Content>,
+    visitor: Visitor,
+    shutdown: CancellationToken,
+    tui_active: Arc<AtomicBool>,
+) {
+    let mut pty: Option<Pty> = None;
+    let mut env = ClientEnv::default();
+    let mut deadline = pin!(tokio::time::sleep(SETUP_TIMEOUT));
+    let request = loop {
+        let msg = tokio::select! {
+            msg = channel.wait() => msg,
+            () = shutdown.cancelled() => None,
+            () = &mut deadline => None,
+        };
+        match msg {
+            None | Some(ChannelMsg::Eof | ChannelMsg::Close) => {
+                let _ = channel.close().await;
+                return;
+            }
+            Some(ChannelMsg::RequestPty {
+                term,
+                col_width,
+                row_height,
+                ..
+            }) => {
+                env.set("TERM", &term);
+                pty = Some(Pty {
+                    size: size::clamp(col_width, row_height),
+                });
+            }
+            Some(ChannelMsg::SetEnv {
+                variable_name,
+                variable_value,
+                ..
+            }) => {
+                env.set(&variable_name, &variable_value);
+            }
+            Some(ChannelMsg::WindowChange {
+                col_width,
+                row_height,
+                ..
+            }) => {
+                if let Some(pty) = &mut pty {
+                    pty.size = size::clamp(col_width, row_height);
+                }
+            }
+            Some(ChannelMsg::RequestShell { .. }) => break Request::Shell,
+            Some(ChannelMsg::Exec { command, .. }) => break Request::Exec(command),
+            Some(_) => {}
+        }
+    };
+    let status = match (request, pty) {
+        (Request::Shell, Some(pty)) => {
+            tui_active.store(true, Ordering::Relaxed);
+            tui::run(&mut channel, content, &visitor, pty, env, shutdown).await
+        }
+        (Request::Shell, None) => print(&channel, &export::resume(&content), false).await,
+        (Request::Exec(command), pty) => match Command::parse(&command) {
+            Ok(command) => print(&channel, &command.output(&content), pty.is_some()).await,
+            Err(line) => {
+                let line = format!("{line}\n");
+                let _ = tokio::time::timeout(
+                    WRITE_TIMEOUT,
+                    channel.extended_data_bytes(1, Bytes::from(crlf(&line, pty.is_some()))),
+                )
+                .await;
+                Some(EXIT_UNKNOWN_COMMAND)
+            }
+        },
+    };
+    if let Some(status) = status {
+        let _ = channel.exit_status(status).await;
+    }
+    let _ = channel.eof().await;
+    let _ = channel.close().await;
+}
+
+/// Writes a text export; status 0 once it is out, none if the client went.
+async fn print(channel: &Channel<Msg>, text: &str, pty: bool) -> Option<u32> {
+    let bytes = Bytes::from(crlf(text, pty));
+    match tokio::time::timeout(WRITE_TIMEOUT, channel.data_bytes(bytes)).await {
+        Ok(Ok(())) => Some(0),
+        _ => None,
+    }
+}
+
+/// With a PTY the client's terminal is raw, so a bare `\n` would not
+/// return the carriage.
+fn crlf(text: &str, pty: bool) -> String {
+    if pty {
+        text.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,253 @@
+//! The interactive session: input bytes → parser → app → frame, one linear
+//! loop over the channel. A frame is drawn only when the view changed,
+//! every pending message is applied before drawing (so a burst of keys or
+//! resizes costs one frame), and a frame leaves as one channel write. While
+//! the visitor is idle the ratatui buffers are dropped and rebuilt on the
+//! next event, so an idle session holds only its view state.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::server::Msg;
+use russh::{Channel, ChannelMsg};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{Pty, Visitor, WRITE_TIMEOUT};
+use crate::app::{App, Flow};
+use crate::content::Content;
+use crate::term::caps::ClientEnv;
+use crate::term::frame::FrameBuf;
+use crate::term::input::{InputEvent, InputParser};
+use crate::term::modes;
+use crate::term::size::{self, Size};
+use crate::ui::Screen;
+use crate::ui::theme::Theme;
+
+/// How long after the last frame the screen buffers are released.
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
+
+/// Most channel messages applied before a frame is drawn, so a flood of
+/// input still gets a frame out now and then.
+const MAX_BATCH: usize = 256;
+
+/// What the visitor sees when the server shuts down under them.
+pub const RESTARTING: &str = "the server is restarting — reconnect in a moment";
+
+type SshTerminal = Terminal<CrosstermBackend<FrameBuf>>;
+
+/// Why the loop ended.
+enum End {
+    /// The visitor quit: exit status 0.
+    Quit,
+    /// The client closed the channel or went away.
+    ClientGone,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+struct Tui {
+    content: Arc<Content>,
+    app: App,
+    theme: Theme,
+    size: Size,
+    parser: InputParser,
+    /// Present while the visitor is active; `None` means the next frame is
+    /// a full repaint.
+    terminal: Option<SshTerminal>,
+    events: Vec<InputEvent>,
+    dirty: bool,
+}
+
+pub async fn run(
+    channel: &mut Channel<Msg>,
+    content: Arc<Content>,
+    visitor: &Visitor,
+    pty: Pty,
+    env: ClientEnv,
+    shutdown: CancellationToken,
+) -> Option<u32> {
+    let mut tui = Tui {
+        app: App::for_user(&visitor.user),
+        theme: Theme::new(env.color_depth()),
+        size: pty.size,
+        parser: InputParser::new(),
+        terminal: None,
+        events: Vec::new(),
+        dirty: false,
+        content,
+    };
+    let mut first = Vec::with_capacity(4096);
+    first.extend_from_slice(modes::ENTER);
+    first.extend_from_slice(&tui.frame());
+    if !send(channel, Bytes::from(first)).await {
+        return None;
+    }
+    let mut release_at = Some(Instant::now() + RELEASE_AFTER);
+    let end = loop {
+        let esc_at = tui.parser.pending_timeout().map(|t| Instant::now() + t);
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break End::Shutdown,
+            message = channel.wait() => {
+                if let Some(end) = tui.apply(message) {
+                    break end;
+                }
+            }
+            () = sleep_until(esc_at) => tui.parser.flush_timeout(&mut tui.events),
+            () = sleep_until(release_at) => {
+                tui.release();
+                release_at = None;
+                continue;
+            }
+        }
+        // Everything already waiting joins this frame.
+        for _ in 0..MAX_BATCH {
+            let Some(message) = ready(channel.wait()) else {
+                break;
+            };
+            if let Some(end) = tui.apply(message) {
+                return finish(channel, end).await;
+            }
+        }
+        if let Some(end) = tui.run_events() {
+            break end;
+        }
+        if tui.dirty {
+            tui.dirty = false;
+            let frame = tui.frame();
+            if !send(channel, frame).await {
+                break End::ClientGone;
+            }
+            release_at = Some(Instant::now() + RELEASE_AFTER);
+        }
+    };
+    finish(channel, end).await
+}
+
+/// Leaves the visitor's terminal as it was and gives the exit status.
+async fn finish(channel: &Channel<Msg>, end: End) -> Option<u32> {
+    let mut bytes = modes::RESTORE.to_vec();
+    match end {
+        End::Quit => {}
+        End::ClientGone => return None,
+        End::Shutdown => bytes.extend_from_slice(format!("{RESTARTING}\r\n").as_bytes()),
+    }
+    send(channel, Bytes::from(bytes)).await;
+    Some(0)
+}
+
+impl Tui {
+    /// Applies one channel message; `Some` when the session must end.
+    fn apply(&mut self, message: Option<ChannelMsg>) -> Option<End> {
+        match message {
+            None | Some(ChannelMsg::Eof | ChannelMsg::Close) => return Some(End::ClientGone),
+            Some(ChannelMsg::Data { data }) => {
+                self.parser.feed(&data, &mut self.events);
+            }
+            Some(ChannelMsg::WindowChange {
+                col_width,
+                row_height,
+                ..
+            }) => {
+                let size = size::clamp(col_width, row_height);
+                if size != self.size {
+                    self.size = size;
+                    // A fresh terminal repaints everything: nothing stale
+                    // survives a resize.
+                    self.terminal = None;
+                    self.app.settle(&self.content, size);
+                    self.dirty = true;
+                }
+            }
+            Some(_) => {}
+        }
+        None
+    }
+
+    /// Feeds parsed input to the app.
+    fn run_events(&mut self) -> Option<End> {
+        for event in self.events.drain(..) {
+            match self.app.handle(&event, &self.content, self.size) {
+                Flow::Quit => return Some(End::Quit),
+                Flow::Redraw => self.dirty = true,
+                Flow::Unchanged => {}
+            }
+        }
+        None
+    }
+
+    /// Renders the current view; the bytes that change the screen to it.
+    fn frame(&mut self) -> Bytes {
+        let area = Rect::new(0, 0, self.size.cols, self.size.rows);
+        let terminal = match &mut self.terminal {
+            Some(terminal) => terminal,
+            empty => {
+                let mut sink = FrameBuf::default();
+                // The new terminal believes the screen is blank: make it so.
+                std::io::Write::write_all(&mut sink, b"\x1b[0m\x1b[H\x1b[2J").ok();
+                let options = TerminalOptions {
+                    viewport: Viewport::Fixed(area),
+                };
+                match Terminal::with_options(CrosstermBackend::new(sink), options) {
+                    Ok(terminal) => empty.insert(terminal),
+                    Err(_) => return Bytes::new(),
+                }
+            }
+        };
+        let screen = Screen {
+            content: &self.content,
+            app: &self.app,
+            theme: &self.theme,
+        };
+        // Drawing into memory cannot fail.
+        let _ = terminal.draw(|frame| frame.render_widget(&screen, frame.area()));
+        terminal.backend_mut().writer_mut().take()
+    }
+
+    /// Drops what an idle session does not need.
+    fn release(&mut self) {
+        self.terminal = None;
+        self.events = Vec::new();
+    }
+}
+
+/// Sends one frame as one write; false when the client is gone or stopped
+/// reading for too long.
+async fn send(channel: &Channel<Msg>, bytes: Bytes) -> bool {
+    if bytes.is_empty() {
+        return true;
+    }
+    matches!(
+        tokio::time::timeout(WRITE_TIMEOUT, channel.data_bytes(bytes)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Sleeps until `at`, or for ever when there is nothing to wait for.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The future's value if it is ready right now. Used on `Channel::wait`,
+/// which is cancel-safe, so dropping it unfinished loses nothing.
+fn ready<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(value) => Some(value),
+        Poll::Pending => None,
+    }
+}

@@ -1,0 +1,294 @@
+//! The russh `Handler` for one connection: lets everybody in without a
+//! prompt, accepts exactly one session channel and hands it to its own
+//! session task, answers channel requests, and refuses everything else
+//! (forwarding, agent, X11, subsystems). It holds no UI state: everything
+//! a session needs reaches the session task as `ChannelMsg`s.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use russh::keys::HashAlg;
+use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
+use russh::{Channel, ChannelId, ChannelOpenFailure};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::content::Content;
+use crate::session::{self, Visitor};
+use crate::term::caps;
+
+/// One SSH connection's protocol state.
+pub struct Connection {
+    content: Arc<Content>,
+    peer: Option<SocketAddr>,
+    shutdown: CancellationToken,
+    /// Session tasks are tracked so shutdown can wait for them.
+    sessions: TaskTracker,
+    user: String,
+    key_fingerprint: Option<String>,
+    has_session: bool,
+}
+
+impl Connection {
+    pub fn new(
+        content: Arc<Content>,
+        peer: Option<SocketAddr>,
+        shutdown: CancellationToken,
+        sessions: TaskTracker,
+    ) -> Self {
+        Connection {
+            content,
+            peer,
+            shutdown,
+            sessions,
+            user: String::new(),
+            key_fingerprint: None,
+            has_session: false,
+        }
+    }
+
+    fn accept(&mut self, user: &str) -> Auth {
+        // Only a short, printable name is kept: it picks the start section.
+        self.user = user.chars().filter(|c| !c.is_control()).take(64).collect();
+        Auth::Accept
+    }
+}
+
+impl Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        Ok(self.accept(user))
+    }
+
+    async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        Ok(self.accept(user))
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        // russh calls this only after verifying the signature, so the key
+        // really belongs to the client and may count towards its identity.
+        self.key_fingerprint = Some(key.public_key.fingerprint(HashAlg::Sha256).to_string());
+        Ok(self.accept(user))
+    }
+
+    async fn auth_keyboard_interactive<'a>(
+        &'a mut self,
+        user: &str,
+        _submethods: &str,
+        _response: Option<Response<'a>>,
+    ) -> Result<Auth, Self::Error> {
+        // Accepting at once means the client shows no prompt at all.
+        Ok(self.accept(user))
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.has_session {
+            tracing::warn!(peer = ?self.peer, "refused a second session channel");
+            reply
+                .reject(ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        }
+        self.has_session = true;
+        reply.accept().await;
+        let visitor = Visitor {
+            peer: self.peer,
+            user: self.user.clone(),
+            key_fingerprint: self.key_fingerprint.clone(),
+        };
+        self.sessions.spawn(session::supervise(
+            channel,
+            session.handle(),
+            self.content.clone(),
+            visitor,
+            self.shutdown.clone(),
+        ));
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _cols: u32,
+        _rows: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn env_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        _value: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if caps::honours_env(name) {
+            session.channel_success(channel)
+        } else {
+            session.channel_failure(channel)
+        }
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _command: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Nothing is executed: the session task answers from the export
+        // texts, or says which commands exist and exits 127.
+        session.channel_success(channel)
+    }
+
+    async fn window_change_request(
+        &mut self,
+        channel: ChannelId,
+        _cols: u32,
+        _rows: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::warn!(peer = ?self.peer, subsystem = name, "refused a subsystem");
+        session.channel_failure(channel)
+    }
+
+    async fn x11_request(
+        &mut self,
+        channel: ChannelId,
+        _single_connection: bool,
+        _protocol: &str,
+        _cookie: &str,
+        _screen: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::warn!(peer = ?self.peer, "refused X11 forwarding");
+        session.channel_failure(channel)
+    }
+
+    async fn agent_request(
+        &mut self,
+        _channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        tracing::warn!(peer = ?self.peer, "refused agent forwarding");
+        Ok(false)
+    }
+
+    async fn tcpip_forward(
+        &mut self,
+        address: &str,
+        port: &mut u32,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        tracing::warn!(peer = ?self.peer, address, port = *port, "refused remote forwarding");
+        Ok(false)
+    }
+
+    async fn streamlocal_forward(
+        &mut self,
+        _socket_path: &str,
+        _session: &mut Session,
+    ) -> Result<bool, Self::Error> {
+        tracing::warn!(peer = ?self.peer, "refused socket forwarding");
+        Ok(false)
+    }
+
+    async fn channel_open_direct_tcpip(
+        &mut self,
+        _channel: Channel<Msg>,
+        host: &str,
+        port: u32,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::warn!(peer = ?self.peer, host, port, "refused local forwarding");
+        reply
+            .reject(ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+        Ok(())
+    }
+
+    async fn channel_open_direct_streamlocal(
+        &mut self,
+        _channel: Channel<Msg>,
+        _socket_path: &str,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::warn!(peer = ?self.peer, "refused socket forwarding");
+        reply
+            .reject(ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+        Ok(())
+    }
+
+    async fn channel_open_x11(
+        &mut self,
+        _channel: Channel<Msg>,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        reply
+            .reject(ChannelOpenFailure::AdministrativelyProhibited)
+            .await;
+        Ok(())
+    }
+}
+
+/// The protocol settings every connection shares.
+pub fn config(host_key: russh::keys::PrivateKey) -> russh::server::Config {
+    russh::server::Config {
+        server_id: russh::SshId::Standard(
+            concat!("SSH-2.0-sshfolio_", env!("CARGO_PKG_VERSION")).into(),
+        ),
+        keys: vec![host_key],
+        // Nobody is ever rejected, so there is no timing to hide.
+        auth_rejection_time: std::time::Duration::ZERO,
+        auth_rejection_time_initial: Some(std::time::Duration::ZERO),
+        // Idle visitors are the session's business; dead peers are found
+        // by keepalives instead.
+        inactivity_timeout: None,
+        keepalive_interval: Some(std::time::Duration::from_secs(60)),
+        keepalive_max: 3,
+        nodelay: true,
+        ..Default::default()
+    }
+}

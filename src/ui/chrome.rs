@@ -1,0 +1,157 @@
+//! Everything around a section's body: the header with the owner's name,
+//! the section tabs (collapsing to a compact selector on narrow screens),
+//! the title row, the footer's key hints and the too-small notice.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use unicode_width::UnicodeWidthStr;
+
+use super::doc::wrap;
+use super::theme::Theme;
+use crate::app::{Section, View};
+use crate::content::Content;
+
+/// Name on the left; the email on the right when there is room.
+pub fn header(area: Rect, buf: &mut Buffer, content: &Content, theme: &Theme) {
+    let name = content.profile.name.as_str();
+    buf.set_stringn(area.x, area.y, name, usize::from(area.width), theme.accent);
+    let email = content.contact.email.as_str();
+    let room = usize::from(area.width).saturating_sub(name.width() + 3);
+    if email.width() <= room {
+        let x = area.right() - email.width() as u16;
+        buf.set_stringn(x, area.y, email, room, theme.muted);
+    }
+}
+
+/// Tab labels with their number keys when they fit, without numbers when
+/// only that fits, else `‹ 2/6 Experience ›`.
+pub fn tabs(area: Rect, buf: &mut Buffer, current: Section, theme: &Theme) {
+    let width = usize::from(area.width);
+    let labels = |numbered: bool| -> Vec<String> {
+        Section::ALL
+            .iter()
+            .map(|s| match numbered {
+                true => format!(" {} {} ", s.index() + 1, s.title()),
+                false => format!(" {} ", s.title()),
+            })
+            .collect()
+    };
+    let fits = |labels: &[String]| labels.iter().map(|l| l.width()).sum::<usize>() <= width;
+    let full = [labels(true), labels(false)].into_iter().find(|l| fits(l));
+    match full {
+        Some(labels) => {
+            let mut x = area.x;
+            for (section, label) in Section::ALL.iter().zip(&labels) {
+                let style = if *section == current {
+                    theme.tab_active
+                } else {
+                    theme.tab_inactive
+                };
+                let (next, _) =
+                    buf.set_stringn(x, area.y, label, usize::from(area.right() - x), style);
+                x = next;
+            }
+        }
+        None => {
+            let label = format!(
+                "‹ {}/{} {} ›",
+                current.index() + 1,
+                Section::ALL.len(),
+                current.title()
+            );
+            buf.set_stringn(area.x, area.y, &label, width, theme.tab_active);
+        }
+    }
+}
+
+pub fn rule(area: Rect, buf: &mut Buffer, theme: &Theme) {
+    let line = "─".repeat(usize::from(area.width));
+    buf.set_stringn(area.x, area.y, &line, usize::from(area.width), theme.border);
+}
+
+/// The subtitle on the left, where the visitor is on the right.
+pub fn title(area: Rect, buf: &mut Buffer, subtitle: &str, position: &str, theme: &Theme) {
+    let width = usize::from(area.width);
+    let room = width.saturating_sub(position.width() + 2);
+    buf.set_stringn(area.x, area.y, subtitle, room.max(1), theme.heading);
+    if !position.is_empty() && position.width() < width {
+        let x = area.right() - position.width() as u16;
+        buf.set_stringn(x, area.y, position, width, theme.muted);
+    }
+}
+
+/// Key hints for what can be done right now, least important dropped first
+/// when they do not fit.
+pub fn footer(
+    area: Rect,
+    buf: &mut Buffer,
+    section: Section,
+    view: &View,
+    help: bool,
+    theme: &Theme,
+) {
+    // (key, action, priority: higher stays longer)
+    let hints: &[(&str, &str, u8)] = if help {
+        &[("esc", "close help", 2), ("q", "quit", 3)]
+    } else if view.detail {
+        &[
+            ("↑↓", "scroll", 1),
+            ("esc", "back", 4),
+            ("←→", "sections", 2),
+            ("?", "help", 3),
+            ("q", "quit", 5),
+        ]
+    } else if section.is_list() {
+        &[
+            ("↑↓", "select", 1),
+            ("enter", "open", 4),
+            ("←→", "sections", 2),
+            ("?", "help", 3),
+            ("q", "quit", 5),
+        ]
+    } else {
+        &[
+            ("↑↓", "scroll", 1),
+            ("←→", "sections", 2),
+            ("?", "help", 3),
+            ("q", "quit", 5),
+        ]
+    };
+    let width = usize::from(area.width);
+    let cost = |h: &(&str, &str, u8)| h.0.width() + 1 + h.1.width();
+    let mut shown: Vec<_> = hints.to_vec();
+    while shown.len() > 1 && shown.iter().map(cost).sum::<usize>() + 2 * (shown.len() - 1) > width {
+        if let Some(lowest) = (0..shown.len()).min_by_key(|&i| shown[i].2) {
+            shown.remove(lowest);
+        }
+    }
+    let mut x = area.x;
+    for (i, (key, action, _)) in shown.iter().enumerate() {
+        let gap = if i == 0 { "" } else { "  " };
+        for (text, style) in [
+            (gap, theme.muted),
+            (*key, theme.key),
+            (" ", theme.muted),
+            (*action, theme.muted),
+        ] {
+            if x >= area.right() {
+                return;
+            }
+            let (next, _) = buf.set_stringn(x, area.y, text, usize::from(area.right() - x), style);
+            x = next;
+        }
+    }
+}
+
+/// Centred request for a bigger window; whatever fits of it at any size.
+pub fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
+    if area.is_empty() {
+        return;
+    }
+    let lines = wrap(super::TOO_SMALL, usize::from(area.width));
+    let top = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    for (y, line) in (top..area.bottom()).zip(lines) {
+        let x = area.x + area.width.saturating_sub(line.width() as u16) / 2;
+        buf.set_stringn(x, y, line, usize::from(area.right() - x), theme.accent);
+    }
+}

@@ -1,0 +1,251 @@
+//! A section's body laid out as rows of styled text for one width: wrapped,
+//! indented, with the row range of each list item. Built fresh from content
+//! and view state (a pure function); the app measures it to clamp scrolling
+//! and the renderer paints the visible window of it. Roles are semantic, so
+//! the theme and colour depth are applied only when painting.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// What a piece of text is, for styling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Body,
+    Strong,
+    Muted,
+    Accent,
+    Heading,
+    Marker,
+    Selected,
+    Link,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span<'a> {
+    pub text: Cow<'a, str>,
+    pub role: Role,
+}
+
+impl<'a> Span<'a> {
+    pub fn new(text: impl Into<Cow<'a, str>>, role: Role) -> Self {
+        Span {
+            text: text.into(),
+            role,
+        }
+    }
+
+    pub fn width(&self) -> usize {
+        self.text.width()
+    }
+}
+
+/// One screen row.
+pub type Row<'a> = Vec<Span<'a>>;
+
+#[derive(Debug, Default, Clone)]
+pub struct Doc<'a> {
+    pub rows: Vec<Row<'a>>,
+    /// The rows each list item occupies, in item order (lists only).
+    pub items: Vec<Range<usize>>,
+}
+
+impl Doc<'_> {
+    /// Plain text of a row, for tests and measuring.
+    pub fn row_text(&self, i: usize) -> String {
+        self.rows
+            .get(i)
+            .map(|row| row.iter().map(|s| s.text.as_ref()).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Lays text out into a [`Doc`] at a fixed width.
+pub struct DocBuilder<'a> {
+    width: usize,
+    doc: Doc<'a>,
+}
+
+impl<'a> DocBuilder<'a> {
+    pub fn new(width: u16) -> Self {
+        DocBuilder {
+            width: usize::from(width).max(1),
+            doc: Doc::default(),
+        }
+    }
+
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    pub fn finish(self) -> Doc<'a> {
+        self.doc
+    }
+
+    pub fn blank(&mut self) {
+        self.doc.rows.push(Vec::new());
+    }
+
+    /// Blank row between blocks, but never at the top.
+    pub fn gap(&mut self) {
+        if !self.doc.rows.is_empty() {
+            self.blank();
+        }
+    }
+
+    /// One row as given; the renderer clips what does not fit.
+    pub fn row(&mut self, spans: Row<'a>) {
+        self.doc.rows.push(spans);
+    }
+
+    /// Text wrapped to the width, every row starting with `prefix` on the
+    /// first row and as many spaces on the rest (a hanging indent).
+    pub fn hanging(&mut self, prefix: Span<'a>, text: &'a str, role: Role) {
+        let indent = prefix.width();
+        let mut first = Some(prefix);
+        for line in wrap(text, self.width.saturating_sub(indent)) {
+            let lead = first
+                .take()
+                .unwrap_or_else(|| Span::new(" ".repeat(indent), Role::Body));
+            self.doc.rows.push(vec![lead, Span::new(line, role)]);
+        }
+    }
+
+    /// Text wrapped to the width, every row starting with `prefix` (a list
+    /// gutter, say).
+    pub fn prefixed(&mut self, prefix: &Span<'a>, text: &'a str, role: Role) {
+        for line in wrap(text, self.width.saturating_sub(prefix.width())) {
+            self.doc
+                .rows
+                .push(vec![prefix.clone(), Span::new(line, role)]);
+        }
+    }
+
+    /// Text wrapped to the width, indented by `indent` columns.
+    pub fn para(&mut self, indent: usize, text: &'a str, role: Role) {
+        self.hanging(Span::new(" ".repeat(indent), Role::Body), text, role);
+    }
+
+    /// Marks the rows pushed by `build` as one list item.
+    pub fn item(&mut self, build: impl FnOnce(&mut Self)) {
+        let start = self.doc.rows.len();
+        build(self);
+        let end = self.doc.rows.len();
+        self.doc.items.push(start..end);
+    }
+}
+
+/// Greedy word wrap by display width. Words longer than the width are split
+/// at character boundaries; explicit newlines start new rows. Returns slices
+/// of `text`, so no copy is made.
+pub fn wrap(text: &str, width: usize) -> Vec<&str> {
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for para in text.split('\n') {
+        let mut line: Option<(usize, usize, usize)> = None; // (start, end, width)
+        for (mut at, mut word) in words(para) {
+            if let Some((start, end, used)) = line {
+                let gap = para[end..at].width();
+                let w = word.width();
+                if used + gap + w <= width {
+                    line = Some((start, at + word.len(), used + gap + w));
+                    continue;
+                }
+                out.push(&para[start..end]);
+            }
+            while word.width() > width {
+                let cut = split_at_width(word, width);
+                if cut >= word.len() {
+                    // A single character wider than the row.
+                    break;
+                }
+                out.push(&word[..cut]);
+                word = &word[cut..];
+                at += cut;
+            }
+            line = Some((at, at + word.len(), word.width()));
+        }
+        match line {
+            Some((start, end, _)) => out.push(&para[start..end]),
+            None => out.push(""),
+        }
+    }
+    out
+}
+
+/// Words of a line with their byte offsets, split on spaces.
+fn words(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = 0;
+    std::iter::from_fn(move || {
+        let tail = &line[rest..];
+        let skip = tail.len() - tail.trim_start_matches(' ').len();
+        let start = rest + skip;
+        if start >= line.len() {
+            return None;
+        }
+        let len = line[start..].find(' ').unwrap_or(line.len() - start);
+        rest = start + len;
+        Some((start, &line[start..start + len]))
+    })
+}
+
+/// Byte index where `word` reaches `width` columns; at least one character.
+fn split_at_width(word: &str, width: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in word.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width && i > 0 {
+            return i;
+        }
+        used += w;
+    }
+    word.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_on_words() {
+        assert_eq!(wrap("the quick brown fox", 9), ["the quick", "brown fox"]);
+        assert_eq!(wrap("the quick brown fox", 100), ["the quick brown fox"]);
+        assert_eq!(wrap("", 10), [""]);
+        assert_eq!(wrap("a\n\nb", 10), ["a", "", "b"]);
+        assert_eq!(wrap("  lead", 10), ["lead"]);
+    }
+
+    #[test]
+    fn splits_words_longer_than_the_width() {
+        assert_eq!(wrap("abcdefgh xy", 3), ["abc", "def", "gh", "xy"]);
+        assert_eq!(wrap("abc", 1), ["a", "b", "c"]);
+        assert_eq!(wrap("abc", 0), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn measures_wide_characters() {
+        // Each CJK character is two columns wide.
+        assert_eq!(wrap("日本語 テキスト", 8), ["日本語", "テキスト"]);
+        assert_eq!(wrap("日本語", 4), ["日本", "語"]);
+        assert_eq!(wrap("日", 1), ["日"]);
+    }
+
+    #[test]
+    fn hanging_indent_and_items() {
+        let mut b = DocBuilder::new(12);
+        b.item(|b| {
+            b.hanging(
+                Span::new("▸ ", Role::Marker),
+                "one two three four",
+                Role::Body,
+            )
+        });
+        b.gap();
+        b.item(|b| b.para(2, "five", Role::Body));
+        let doc = b.finish();
+        let rows: Vec<String> = (0..doc.rows.len()).map(|i| doc.row_text(i)).collect();
+        assert_eq!(rows, ["▸ one two", "  three four", "", "  five"]);
+        assert_eq!(doc.items, [0..2, 3..4]);
+    }
+}

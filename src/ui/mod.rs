@@ -1,0 +1,283 @@
+//! Rendering: a pure function of (content, view state, theme, size) into a
+//! ratatui buffer. [`layout`] places the chrome and the body; each section's
+//! body is a [`doc::Doc`] built by its own module; [`measure`] gives the app
+//! the same geometry the renderer uses, so scrolling is clamped to what is
+//! really on screen.
+
+mod about;
+mod chrome;
+mod contact;
+pub mod doc;
+mod experience;
+mod help;
+mod insights;
+mod list;
+mod projects;
+mod skills;
+pub mod theme;
+
+use std::ops::Range;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use crate::app::{App, Section, View};
+use crate::content::Content;
+use crate::term::size::Size;
+use doc::{Doc, Role};
+use theme::Theme;
+
+/// Below this the UI shows only a notice asking for a bigger window.
+pub const MIN_COLS: u16 = 20;
+pub const MIN_ROWS: u16 = 8;
+/// The content column never gets wider than this, so lines stay readable.
+pub const MAX_COLUMN: u16 = 100;
+
+/// The text shown when the terminal is too small.
+pub const TOO_SMALL: &str = "please enlarge your terminal (need 20x8)";
+
+/// Where each part of the screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Option<Rect>,
+    pub tabs: Rect,
+    pub rule: Option<Rect>,
+    pub title: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+}
+
+/// The centred content column within the whole screen.
+pub fn column(area: Rect) -> Rect {
+    let width = area.width.min(MAX_COLUMN);
+    let pad = if width >= 30 { 1 } else { 0 };
+    Rect {
+        x: area.x + (area.width - width) / 2 + pad,
+        y: area.y,
+        width: width - 2 * pad,
+        height: area.height,
+    }
+}
+
+/// Lays the screen out, dropping decoration as height runs out; `None`
+/// when it is too small to be usable.
+pub fn layout(area: Rect) -> Option<Areas> {
+    if area.width < MIN_COLS || area.height < MIN_ROWS {
+        return None;
+    }
+    let col = column(area);
+    let h = col.height;
+    let row = |y: u16| Rect {
+        y: col.y + y,
+        height: 1,
+        ..col
+    };
+    // (header, tabs, rule, title) rows; decoration goes first as the
+    // height shrinks.
+    let (header, tabs, rule, title) = match h {
+        16.. => (Some(0), 1, Some(2), 3),
+        12..16 => (Some(0), 1, None, 2),
+        _ => (None, 0, None, 1),
+    };
+    // A blank row under the title when there is room for it.
+    let body_top = if h >= 16 { title + 2 } else { title + 1 };
+    let body = Rect {
+        y: col.y + body_top,
+        height: h - body_top - 1,
+        ..col
+    };
+    let (header, tabs, rule, title) = (header.map(row), row(tabs), rule.map(row), row(title));
+    let footer = row(h - 1);
+    Some(Areas {
+        header,
+        tabs,
+        rule,
+        title,
+        body,
+        footer,
+    })
+}
+
+/// The body of `section` as shown for `view` at `width`.
+pub fn section_doc<'a>(content: &'a Content, section: Section, view: &View, width: u16) -> Doc<'a> {
+    match section {
+        Section::About => about::doc(content, width),
+        Section::Experience => experience::doc(content, view, width),
+        Section::Skills => skills::doc(content, width),
+        Section::Insights => insights::doc(content, view, width),
+        Section::Projects => projects::doc(content, view, width),
+        Section::Contact => contact::doc(content, width),
+    }
+}
+
+/// The geometry of a section's body at a terminal size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    pub body_rows: usize,
+    pub doc_rows: usize,
+    pub items: Vec<Range<usize>>,
+}
+
+impl Measure {
+    pub fn new(doc: &Doc, body_rows: usize) -> Measure {
+        Measure {
+            body_rows,
+            doc_rows: doc.rows.len(),
+            items: doc.items.clone(),
+        }
+    }
+
+    /// The furthest a text can scroll: its last row at the bottom.
+    pub fn scroll_limit(&self) -> usize {
+        self.doc_rows.saturating_sub(self.body_rows)
+    }
+
+    /// The list offset that keeps the selected item in view, moving as
+    /// little as possible from the stored one.
+    pub fn list_offset(&self, view: &View) -> usize {
+        let mut offset = view.offset.min(self.scroll_limit());
+        if let Some(item) = self.items.get(view.selected) {
+            if item.end > offset + self.body_rows {
+                offset = item.end.saturating_sub(self.body_rows);
+            }
+            if item.start < offset {
+                offset = item.start;
+            }
+        }
+        offset
+    }
+
+    /// Items that fit in one page, at least one.
+    pub fn items_per_page(&self) -> usize {
+        match self.items.len() {
+            0 => 1,
+            n => (self.body_rows * n / self.doc_rows.max(1)).max(1),
+        }
+    }
+}
+
+pub fn measure(content: &Content, section: Section, view: &View, size: Size) -> Measure {
+    let area = Rect::new(0, 0, size.cols, size.rows);
+    let Some(areas) = layout(area) else {
+        return Measure {
+            body_rows: 0,
+            doc_rows: 0,
+            items: Vec::new(),
+        };
+    };
+    let doc = section_doc(content, section, view, areas.body.width);
+    Measure::new(&doc, usize::from(areas.body.height))
+}
+
+/// The whole screen for one visitor.
+pub struct Screen<'a> {
+    pub content: &'a Content,
+    pub app: &'a App,
+    pub theme: &'a Theme,
+}
+
+impl Widget for &Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        let Some(areas) = layout(area) else {
+            chrome::too_small(area, buf, self.theme);
+            return;
+        };
+        let section = self.app.section;
+        let view = self.app.view();
+        let doc = section_doc(self.content, section, view, areas.body.width);
+        let m = Measure::new(&doc, usize::from(areas.body.height));
+        let first = if view.scrolls_text(section) {
+            view.scroll.min(m.scroll_limit())
+        } else {
+            m.list_offset(view)
+        };
+
+        if let Some(header) = areas.header {
+            chrome::header(header, buf, self.content, self.theme);
+        }
+        chrome::tabs(areas.tabs, buf, section, self.theme);
+        if let Some(rule) = areas.rule {
+            chrome::rule(rule, buf, self.theme);
+        }
+        let position = position_label(self.content, section, view, first, &m);
+        chrome::title(
+            areas.title,
+            buf,
+            subtitle(self.content, section),
+            &position,
+            self.theme,
+        );
+        paint_rows(&doc, first, areas.body, buf, self.theme);
+        chrome::footer(areas.footer, buf, section, view, self.app.help, self.theme);
+        if self.app.help {
+            help::overlay(area, buf, self.theme);
+        }
+    }
+}
+
+/// The section's subtitle from content.
+fn subtitle(content: &Content, section: Section) -> &str {
+    match section {
+        Section::About => &content.profile.headline,
+        Section::Experience => &content.experience.subtitle,
+        Section::Skills => &content.skills.subtitle,
+        Section::Insights => &content.insights.subtitle,
+        Section::Projects => &content.projects.subtitle,
+        Section::Contact => &content.contact.subtitle,
+    }
+}
+
+/// "3/6" for a list, or how far a long text is scrolled.
+fn position_label(
+    content: &Content,
+    section: Section,
+    view: &View,
+    first: usize,
+    m: &Measure,
+) -> String {
+    if !view.scrolls_text(section) {
+        return format!("{}/{}", view.selected + 1, section.item_count(content));
+    }
+    let limit = m.scroll_limit();
+    match limit {
+        0 => String::new(),
+        _ if first == 0 => "top ↓".to_string(),
+        _ if first >= limit => "↑ end".to_string(),
+        _ => format!("↑ {}% ↓", first * 100 / limit),
+    }
+}
+
+/// Paints the rows of `doc` starting at `first` into `area`, clipped.
+fn paint_rows(doc: &Doc, first: usize, area: Rect, buf: &mut Buffer, theme: &Theme) {
+    for (y, row) in (area.y..area.bottom()).zip(doc.rows.iter().skip(first)) {
+        let mut x = area.x;
+        for span in row {
+            if x >= area.right() {
+                break;
+            }
+            let style = role_style(span.role, theme);
+            let (next, _) = buf.set_stringn(x, y, &span.text, usize::from(area.right() - x), style);
+            x = next;
+        }
+    }
+}
+
+pub fn role_style(role: Role, theme: &Theme) -> ratatui::style::Style {
+    match role {
+        Role::Body => theme.base,
+        Role::Strong => theme.strong,
+        Role::Muted => theme.muted,
+        Role::Accent => theme.accent,
+        Role::Heading => theme.heading,
+        Role::Marker => theme.marker,
+        Role::Selected => theme.selected,
+        Role::Link => theme.link,
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+pub use projects::meta as project_meta;

@@ -1,6 +1,7 @@
 //! The `sshfolio` binary: parse the command line, start logging, run the
 //! subcommand. Everything else lives in the library.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match cli.command() {
         Command::Serve(args) => commands::serve(&args),

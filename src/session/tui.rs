@@ -47,6 +47,9 @@ type SshTerminal = Terminal<CrosstermBackend<FrameBuf>>;
 enum End {
     /// The visitor quit: exit status 0.
     Quit,
+    /// The client sent EOF: no more input will come, but the terminal can
+    /// still be restored.
+    InputClosed,
     /// The client closed the channel or went away.
     ClientGone,
     /// The server is shutting down.
@@ -64,6 +67,8 @@ struct Tui {
     terminal: Option<SshTerminal>,
     events: Vec<InputEvent>,
     dirty: bool,
+    /// Set when a message ends the session; acted on after pending input.
+    ending: Option<End>,
 }
 
 pub async fn run(
@@ -82,6 +87,7 @@ pub async fn run(
         terminal: None,
         events: Vec::new(),
         dirty: false,
+        ending: None,
         content,
     };
     let mut first = Vec::with_capacity(4096);
@@ -90,17 +96,17 @@ pub async fn run(
     if !send(channel, Bytes::from(first)).await {
         return None;
     }
+    #[cfg(feature = "fault-injection")]
+    if visitor.user == "__panic" {
+        panic!("fault injection: a session panics after its first frame");
+    }
     let mut release_at = Some(Instant::now() + RELEASE_AFTER);
     let end = loop {
         let esc_at = tui.parser.pending_timeout().map(|t| Instant::now() + t);
         tokio::select! {
             biased;
             () = shutdown.cancelled() => break End::Shutdown,
-            message = channel.wait() => {
-                if let Some(end) = tui.apply(message) {
-                    break end;
-                }
-            }
+            message = channel.wait() => tui.apply(message),
             () = sleep_until(esc_at) => tui.parser.flush_timeout(&mut tui.events),
             () = sleep_until(release_at) => {
                 tui.release();
@@ -110,14 +116,16 @@ pub async fn run(
         }
         // Everything already waiting joins this frame.
         for _ in 0..MAX_BATCH {
-            let Some(message) = ready(channel.wait()) else {
+            if tui.ending.is_some() {
                 break;
-            };
-            if let Some(end) = tui.apply(message) {
-                return finish(channel, end).await;
+            }
+            match ready(channel.wait()) {
+                Some(message) => tui.apply(message),
+                None => break,
             }
         }
-        if let Some(end) = tui.run_events() {
+        // Keys that arrived before the end still count: "q" then EOF quits.
+        if let Some(end) = tui.run_events().or(tui.ending.take()) {
             break end;
         }
         if tui.dirty {
@@ -136,7 +144,7 @@ pub async fn run(
 async fn finish(channel: &Channel<Msg>, end: End) -> Option<u32> {
     let mut bytes = modes::RESTORE.to_vec();
     match end {
-        End::Quit => {}
+        End::Quit | End::InputClosed => {}
         End::ClientGone => return None,
         End::Shutdown => bytes.extend_from_slice(format!("{RESTARTING}\r\n").as_bytes()),
     }
@@ -145,10 +153,11 @@ async fn finish(channel: &Channel<Msg>, end: End) -> Option<u32> {
 }
 
 impl Tui {
-    /// Applies one channel message; `Some` when the session must end.
-    fn apply(&mut self, message: Option<ChannelMsg>) -> Option<End> {
+    /// Applies one channel message.
+    fn apply(&mut self, message: Option<ChannelMsg>) {
         match message {
-            None | Some(ChannelMsg::Eof | ChannelMsg::Close) => return Some(End::ClientGone),
+            Some(ChannelMsg::Eof) => self.ending = Some(End::InputClosed),
+            None | Some(ChannelMsg::Close) => self.ending = Some(End::ClientGone),
             Some(ChannelMsg::Data { data }) => {
                 self.parser.feed(&data, &mut self.events);
             }
@@ -169,7 +178,6 @@ impl Tui {
             }
             Some(_) => {}
         }
-        None
     }
 
     /// Feeds parsed input to the app.

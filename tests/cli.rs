@@ -1,0 +1,165 @@
+//! The `sshfolio` binary: `check` on good and bad content, and `serve`
+//! refusing bad content and announcing its address and host key.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::util::*;
+
+fn sshfolio() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sshfolio"))
+}
+
+/// A copy of the shipped content with one file replaced.
+fn broken_content(file: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(content_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    std::fs::write(dir.path().join(file), text).unwrap();
+    dir
+}
+
+#[test]
+fn check_accepts_the_shipped_content() {
+    let out = sshfolio()
+        .args(["check", "--content"])
+        .arg(content_dir())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(String::from_utf8(out.stdout).unwrap().contains(": ok"));
+}
+
+#[test]
+fn check_prints_file_line_col_and_exits_1() {
+    let dir = broken_content(
+        "projects.toml",
+        "subtitle = \"x\"\n[[project]]\nname = \"a\"\ndescription = \"b\"\nstars = 3\n",
+    );
+    std::fs::write(
+        dir.path().join("contact.toml"),
+        "subtitle = \"s\"\nmessage = \"m\"\nemail = \"a@b.c\"\nemail = \"d\"\n",
+    )
+    .unwrap();
+    let out = sshfolio()
+        .args(["check", "--content"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let path = |f: &str| dir.path().join(f).display().to_string();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{}:5:1: unknown field `stars`",
+            path("projects.toml")
+        )),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{}:4:1: ", path("contact.toml"))),
+        "{stdout}"
+    );
+    assert!(lines[1].contains("duplicate key"), "{stdout}");
+}
+
+#[test]
+fn check_reads_the_content_dir_from_the_environment() {
+    let dir = broken_content("skills.toml", "subtitle = \"s\"\ngroup = []\n");
+    let out = sshfolio()
+        .arg("check")
+        .env("SSHFOLIO_CONTENT", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("skills.toml:2:9: empty section: add at least one [[group]]"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn serve_refuses_invalid_content() {
+    let dir = broken_content("profile.toml", "name = \n");
+    let keys = tempfile::tempdir().unwrap();
+    let out = sshfolio()
+        .args(["serve", "--listen", "127.0.0.1:0", "--content"])
+        .arg(dir.path())
+        .arg("--keys")
+        .arg(keys.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "{}:1:8: ",
+            dir.path().join("profile.toml").display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening"), "{stderr}");
+    assert!(
+        !keys.path().join("ssh_host_ed25519_key").exists(),
+        "nothing started"
+    );
+}
+
+#[test]
+fn serve_logs_its_address_and_host_key_then_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let mut child = sshfolio()
+        .args(["--listen", "127.0.0.1:0", "--content"])
+        .arg(content_dir())
+        .arg("--keys")
+        .arg(&keys)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines
+        .by_ref()
+        .map(|l| l.unwrap())
+        .find(|l| l.contains("listening on"))
+        .expect("a listening line");
+    assert!(
+        !line.contains('\x1b'),
+        "no colour codes in a piped log: {line:?}"
+    );
+    let rest = line.split("listening on ").nth(1).unwrap();
+    let (addr, key) = rest.split_once(" (host key ").unwrap();
+    let fingerprint = key.trim_end_matches(')');
+    assert!(fingerprint.starts_with("SHA256:"), "{line}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(keys.join("ssh_host_ed25519_key"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+
+    let out = openssh_run(addr.parse().unwrap(), &["about"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().starts_with("ABOUT"));
+
+    // SIGTERM: a clean exit.
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(Path::new(&keys).join("ssh_host_ed25519_key.pub").exists());
+}

@@ -1,0 +1,154 @@
+//! Hostile and broken clients: random bytes, absurd window sizes, a huge
+//! paste, half-finished handshakes. None of them may panic the server or
+//! disturb another visitor.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use rand::RngExt;
+
+use crate::util::*;
+
+const ABOUT: &str = "6+ years building distributed systems";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_bytes_never_wedge_the_ui() {
+    let server = TestServer::start();
+    let mut bystander = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;
+    bystander.wait_for(ABOUT).await;
+    let mut rng = rand::rng();
+    for round in 0..5 {
+        let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+        v.wait_for(ABOUT).await;
+        for _ in 0..20 {
+            let len = rng.random_range(1..2000);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+            // Random bytes may quit (q, Ctrl-C); that is fine too.
+            if v.channel.data(&bytes[..]).await.is_err() {
+                break;
+            }
+        }
+        // After a pause any pending escape sequence is over: q quits.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let _ = v.channel.data(&b"q"[..]).await;
+        let status = v.wait_closed().await;
+        assert!(matches!(status, Some(0)), "round {round}: {status:?}");
+        assert!(
+            !v.screen().alternate_screen(),
+            "round {round}: terminal restored"
+        );
+    }
+    bystander.send(b"3").await;
+    bystander.wait_for("Technical Arsenal").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zero_size_pty_is_served_as_80x24() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 0, 0).await;
+    v.wait_for(ABOUT).await;
+    let rows: Vec<String> = v.screen().rows(0, 80).collect();
+    assert_eq!(rows.len(), 24);
+    assert!(rows[23].contains("q quit"), "{rows:#?}");
+    // A 0x0 window-change too.
+    v.send(b"2").await;
+    v.wait_for("Where I've Worked").await;
+    v.channel.window_change(0, 0, 0, 0).await.unwrap();
+    v.send(b"1").await;
+    v.wait_for(ABOUT).await;
+    assert!(v.screen().rows(0, 80).nth(23).unwrap().contains("q quit"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn giant_window_is_clamped() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 65535, 65535).await;
+    // The emulator is 500x200: the footer must land on its last row.
+    v.wait_until("the footer on row 200", |s| {
+        s.rows(0, 500)
+            .nth(199)
+            .is_some_and(|r| r.contains("q quit"))
+    })
+    .await;
+    v.channel
+        .window_change(u32::MAX, u32::MAX, u32::MAX, u32::MAX)
+        .await
+        .unwrap();
+    v.send(b"5").await;
+    v.wait_for("Things I've Built").await;
+    v.send(b"q").await;
+    assert_eq!(v.wait_closed().await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_megabyte_paste_is_survived() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    let mut paste = b"\x1b[200~".to_vec();
+    paste.extend(std::iter::repeat_n(b'q', 1 << 20));
+    paste.extend_from_slice(b"\x1b[201~");
+    v.send(&paste).await;
+    // The pasted q's are text, not commands: the session is still here.
+    v.send(b"4").await;
+    v.wait_for("Engineering Insights").await;
+    v.send(b"q").await;
+    assert_eq!(v.wait_closed().await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_handshakes_leave_the_server_serving() {
+    let server = TestServer::start();
+    let mut rng = rand::rng();
+    for case in 0..6 {
+        let mut tcp = TcpStream::connect(server.addr).unwrap();
+        tcp.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+        let _ = match case {
+            // Connect and leave at once.
+            0 => Ok(()),
+            // A version line, then nothing.
+            1 => tcp.write_all(b"SSH-2.0-half\r\n"),
+            // A version line, then garbage where the key exchange goes.
+            2 => tcp.write_all(b"SSH-2.0-junk\r\n\x00\x00\xff\xff\x14garbage"),
+            // Random bytes instead of a version line.
+            3 => tcp.write_all(&(0..4096).map(|_| rng.random()).collect::<Vec<u8>>()),
+            // A huge packet length after the version.
+            4 => tcp.write_all(b"SSH-2.0-big\r\n\x7f\xff\xff\xff\x0a"),
+            // An endless version line.
+            _ => tcp.write_all(&[b'S'; 70_000]),
+        };
+        drop(tcp);
+    }
+    let out = russh_exec(server.addr, "contact").await;
+    assert_eq!(out.status, Some(0));
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_session_channel_is_refused() {
+    let server = TestServer::start();
+    let (handle, _) = russh_connect(server.addr, "visitor").await;
+    let first = handle.channel_open_session().await;
+    assert!(first.is_ok());
+    let second = handle.channel_open_session().await;
+    assert!(second.is_err(), "a second session channel must be refused");
+}
+
+#[cfg(feature = "fault-injection")]
+#[tokio::test(flavor = "multi_thread")]
+async fn panic_in_one_session_ends_only_that_session() {
+    let server = TestServer::start();
+    let mut bystander = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    bystander.wait_for(ABOUT).await;
+    let mut v = russh_visitor(server.addr, "__panic", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    assert_eq!(v.wait_closed().await, Some(1));
+    assert!(!v.screen().alternate_screen(), "terminal restored after the panic");
+    assert!(!v.screen().hide_cursor());
+    bystander.send(b"6").await;
+    bystander.wait_for("Let's Build Something").await;
+    let out = russh_exec(server.addr, "about").await;
+    assert_eq!(out.status, Some(0));
+}

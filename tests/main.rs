@@ -1,0 +1,12 @@
+//! Integration tests: the real server on an ephemeral loopback port,
+//! visited with the russh client and the OpenSSH client, screens read back
+//! through the vt100 terminal emulator.
+
+mod util;
+
+mod cli;
+mod exec;
+mod host_key;
+mod hostile;
+mod openssh;
+mod tui;

@@ -1,0 +1,537 @@
+//! Test helpers: the real server on 127.0.0.1:0 with temp dirs, and three
+//! ways to be a visitor — the russh client, OpenSSH `ssh` inside a real
+//! pseudo-terminal, and `ssh` with pipes for exec. Every wait has a timeout
+//! and fails with the screen as it was.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use russh::client;
+use russh::keys::{HashAlg, PublicKeyOrCertificate};
+use russh::{ChannelMsg, Disconnect};
+use sshfolio::content::{self, Content};
+use sshfolio::{host_key, server, ssh};
+use tokio_util::sync::CancellationToken;
+
+/// How long any single wait may take before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn content_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+}
+
+pub fn shipped_content() -> Content {
+    content::load(&content_dir()).expect("shipped content is valid")
+}
+
+/// A vt100 terminal emulator of `cols` x `rows` (at least 1x1).
+pub fn vt(cols: u16, rows: u16) -> vt100::Parser {
+    let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).unwrap();
+    vt100::Parser::new(nz(rows), nz(cols), 0)
+}
+
+pub fn set_size(screen: &mut vt100::Screen, cols: u16, rows: u16) {
+    let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).unwrap();
+    screen.set_size(nz(rows), nz(cols));
+}
+
+/// The server running in its own runtime on a background thread.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    pub content: Arc<Content>,
+    shutdown: CancellationToken,
+    thread: Option<JoinHandle<()>>,
+    _dirs: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// A server with fresh temp keys.
+    pub fn start() -> TestServer {
+        let dirs = tempfile::tempdir().unwrap();
+        let mut server = TestServer::start_with_keys(&dirs.path().join("keys"));
+        server._dirs = Some(dirs);
+        server
+    }
+
+    /// A server using (and creating if needed) the host key in `keys`.
+    pub fn start_with_keys(keys: &Path) -> TestServer {
+        let content = Arc::new(shipped_content());
+        let key = host_key::load_or_create(keys).unwrap();
+        let fingerprint = host_key::fingerprint(&key);
+        let config = Arc::new(ssh::config(key));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = CancellationToken::new();
+        let thread = {
+            let (content, shutdown) = (content.clone(), shutdown.clone());
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                    server::run(listener, config, content, shutdown).await;
+                });
+            })
+        };
+        TestServer {
+            addr,
+            fingerprint,
+            content,
+            shutdown,
+            thread: Some(thread),
+            _dirs: None,
+        }
+    }
+
+    /// Starts shutdown, as SIGTERM would.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Shuts down and waits for the server to finish draining.
+    pub fn stop(mut self) -> Duration {
+        let started = Instant::now();
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            thread.join().unwrap();
+        }
+        started.elapsed()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Accepts any host key and remembers its fingerprint.
+struct TrustingClient {
+    host_key: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for TrustingClient {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        if let PublicKeyOrCertificate::PublicKey { key, .. } = key {
+            *self.host_key.lock().unwrap() = Some(key.fingerprint(HashAlg::Sha256).to_string());
+        }
+        Ok(true)
+    }
+}
+
+/// Connects with the russh client and authenticates with "none".
+pub async fn russh_connect(
+    addr: SocketAddr,
+    user: &str,
+) -> (client::Handle<impl client::Handler>, String) {
+    let host_key = Arc::new(Mutex::new(None));
+    let handler = TrustingClient {
+        host_key: host_key.clone(),
+    };
+    let config = Arc::new(client::Config::default());
+    let mut handle = tokio::time::timeout(TIMEOUT, client::connect(config, addr, handler))
+        .await
+        .expect("connect timed out")
+        .expect("connect");
+    let auth = handle.authenticate_none(user).await.expect("auth");
+    assert!(auth.success(), "auth none must succeed: {auth:?}");
+    let fingerprint = host_key.lock().unwrap().clone().expect("host key seen");
+    (handle, fingerprint)
+}
+
+/// What an exec or no-PTY session printed.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub status: Option<u32>,
+}
+
+impl Output {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
+    }
+}
+
+/// Reads a channel to its end, collecting output and the exit status.
+async fn collect(channel: &mut russh::Channel<client::Msg>) -> Output {
+    let mut out = Output::default();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, channel.wait())
+            .await
+            .expect("channel did not close in time");
+        match msg {
+            Some(ChannelMsg::Data { data }) => out.stdout.extend_from_slice(&data),
+            Some(ChannelMsg::ExtendedData { data, ext: 1 }) => out.stderr.extend_from_slice(&data),
+            Some(ChannelMsg::ExitStatus { exit_status }) => out.status = Some(exit_status),
+            Some(ChannelMsg::Close) | None => return out,
+            Some(_) => {}
+        }
+    }
+}
+
+/// `ssh host COMMAND` through the russh client, without a PTY.
+pub async fn russh_exec(addr: SocketAddr, command: &str) -> Output {
+    let (handle, _) = russh_connect(addr, "visitor").await;
+    let mut channel = handle.channel_open_session().await.unwrap();
+    channel.exec(true, command).await.unwrap();
+    let out = collect(&mut channel).await;
+    let _ = handle.disconnect(Disconnect::ByApplication, "", "en").await;
+    out
+}
+
+/// `ssh -T host` through the russh client: a shell without a PTY.
+pub async fn russh_shell_without_pty(addr: SocketAddr) -> Output {
+    let (handle, _) = russh_connect(addr, "visitor").await;
+    let mut channel = handle.channel_open_session().await.unwrap();
+    channel.request_shell(true).await.unwrap();
+    collect(&mut channel).await
+}
+
+/// An interactive visitor on the russh client: a PTY, a shell, and a
+/// vt100 screen fed with everything the server sends.
+pub struct Visitor<H: client::Handler> {
+    pub handle: client::Handle<H>,
+    pub channel: russh::Channel<client::Msg>,
+    pub parser: vt100::Parser,
+    pub exit_status: Option<u32>,
+    pub closed: bool,
+    /// Every byte received, for byte-level assertions.
+    pub received: Vec<u8>,
+    /// Sizes of each data packet received.
+    pub packets: Vec<usize>,
+}
+
+pub async fn russh_visitor(
+    addr: SocketAddr,
+    user: &str,
+    term: &str,
+    cols: u32,
+    rows: u32,
+) -> Visitor<impl client::Handler> {
+    let (handle, _) = russh_connect(addr, user).await;
+    let channel = handle.channel_open_session().await.unwrap();
+    channel
+        .request_pty(true, term, cols, rows, 0, 0, &[])
+        .await
+        .unwrap();
+    channel.request_shell(true).await.unwrap();
+    // The screen is what the server will serve: 0 → 80x24, clamped.
+    let size = sshfolio::term::size::clamp(cols, rows);
+    Visitor {
+        handle,
+        channel,
+        parser: vt(size.cols, size.rows),
+        exit_status: None,
+        closed: false,
+        received: Vec::new(),
+        packets: Vec::new(),
+    }
+}
+
+impl<H: client::Handler> Visitor<H> {
+    pub fn screen(&self) -> &vt100::Screen {
+        self.parser.screen()
+    }
+
+    pub fn contents(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    pub async fn send(&self, bytes: &[u8]) {
+        self.channel.data(bytes).await.unwrap();
+    }
+
+    pub async fn resize(&mut self, cols: u16, rows: u16) {
+        self.channel
+            .window_change(u32::from(cols), u32::from(rows), 0, 0)
+            .await
+            .unwrap();
+        set_size(self.parser.screen_mut(), cols, rows);
+    }
+
+    /// Handles one message; false once the channel is closed.
+    fn take(&mut self, msg: Option<ChannelMsg>) -> bool {
+        match msg {
+            Some(ChannelMsg::Data { data }) => {
+                self.parser.process(&data);
+                self.received.extend_from_slice(&data);
+                self.packets.push(data.len());
+            }
+            Some(ChannelMsg::ExitStatus { exit_status }) => self.exit_status = Some(exit_status),
+            Some(ChannelMsg::Close) | None => {
+                self.closed = true;
+                return false;
+            }
+            Some(_) => {}
+        }
+        true
+    }
+
+    /// Reads until `done` holds for the screen, or fails showing it.
+    pub async fn wait_until(&mut self, what: &str, done: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        while !done(self.parser.screen()) {
+            let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
+                Ok(msg) => msg,
+                Err(_) => panic!("timed out waiting for {what}; screen:\n{}", self.contents()),
+            };
+            if !self.take(msg) && !done(self.parser.screen()) {
+                panic!(
+                    "channel closed while waiting for {what}; screen:\n{}",
+                    self.contents()
+                );
+            }
+        }
+    }
+
+    pub async fn wait_for(&mut self, text: &str) {
+        let text = text.to_string();
+        self.wait_until(&format!("{text:?}"), move |s| s.contents().contains(&text))
+            .await;
+    }
+
+    /// Reads whatever arrives within `quiet` of the last message.
+    pub async fn drain(&mut self, quiet: Duration) {
+        while let Ok(msg) = tokio::time::timeout(quiet, self.channel.wait()).await {
+            if !self.take(msg) {
+                return;
+            }
+        }
+    }
+
+    /// Reads to the end of the channel; the exit status.
+    pub async fn wait_closed(&mut self) -> Option<u32> {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        while !self.closed {
+            let msg = tokio::time::timeout_at(deadline, self.channel.wait())
+                .await
+                .unwrap_or_else(|_| panic!("channel did not close; screen:\n{}", self.contents()));
+            self.take(msg);
+        }
+        self.exit_status
+    }
+}
+
+/// The `ssh` arguments every OpenSSH test uses: no config, no known-hosts
+/// file, and BatchMode, so any prompt at all would make ssh fail.
+pub fn ssh_args(addr: SocketAddr, user: &str) -> Vec<String> {
+    [
+        "-F",
+        "/dev/null",
+        "-p",
+        &addr.port().to_string(),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=5",
+        "-l",
+        user,
+        "127.0.0.1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Fails with a clear message if the OpenSSH client is missing.
+pub fn require_ssh() {
+    let found = Command::new("ssh")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    assert!(
+        found,
+        "the OpenSSH client `ssh` is needed: apt-get install openssh-client"
+    );
+}
+
+/// Runs `ssh` with pipes (no local terminal) and returns its output.
+pub fn openssh_run(addr: SocketAddr, extra: &[&str], stdin: &[u8]) -> std::process::Output {
+    require_ssh();
+    let mut args = ssh_args(addr, "visitor");
+    let host = args.pop().unwrap();
+    args.extend(
+        extra
+            .iter()
+            .take_while(|a| a.starts_with('-'))
+            .map(|s| s.to_string()),
+    );
+    args.push(host);
+    args.extend(
+        extra
+            .iter()
+            .skip_while(|a| a.starts_with('-'))
+            .map(|s| s.to_string()),
+    );
+    let mut child = Command::new("ssh")
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+        // Dropping `input` sends EOF.
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("ssh {args:?} did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    writer.join().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// OpenSSH `ssh` running in a real pseudo-terminal of a given size, as a
+/// visitor's terminal emulator would run it.
+pub struct PtySsh {
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl PtySsh {
+    pub fn spawn(addr: SocketAddr, user: &str, cols: u16, rows: u16) -> PtySsh {
+        require_ssh();
+        let pty = portable_pty::native_pty_system();
+        let pair = pty
+            .openpty(portable_pty::PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = portable_pty::CommandBuilder::new("ssh");
+        cmd.arg("-tt");
+        cmd.args(ssh_args(addr, user));
+        cmd.env("TERM", "xterm-256color");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt(cols, rows)));
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let reader = {
+            let parser = parser.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    parser.lock().unwrap().process(&buf[..n]);
+                }
+            })
+        };
+        PtySsh {
+            master: pair.master,
+            writer,
+            child,
+            parser,
+            reader: Some(reader),
+        }
+    }
+
+    pub fn contents(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    pub fn with_screen<T>(&self, f: impl FnOnce(&vt100::Screen) -> T) -> T {
+        f(self.parser.lock().unwrap().screen())
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Resizes the terminal: the kernel signals ssh, which sends a
+    /// window-change.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        set_size(self.parser.lock().unwrap().screen_mut(), cols, rows);
+        self.master
+            .resize(portable_pty::PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    pub fn wait_until(&self, what: &str, done: impl Fn(&vt100::Screen) -> bool) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.with_screen(&done) {
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn wait_for(&self, text: &str) {
+        self.wait_until(&format!("{text:?}"), |s| s.contents().contains(text));
+    }
+
+    /// Waits for ssh to exit; its exit code.
+    pub fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                if let Some(reader) = self.reader.take() {
+                    let _ = reader.join();
+                }
+                return status.exit_code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("ssh did not exit; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for PtySsh {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}

@@ -145,7 +145,10 @@ async fn panic_in_one_session_ends_only_that_session() {
     let mut v = russh_visitor(server.addr, "__panic", "xterm", 80, 24).await;
     v.wait_for(ABOUT).await;
     assert_eq!(v.wait_closed().await, Some(1));
-    assert!(!v.screen().alternate_screen(), "terminal restored after the panic");
+    assert!(
+        !v.screen().alternate_screen(),
+        "terminal restored after the panic"
+    );
     assert!(!v.screen().hide_cursor());
     bystander.send(b"6").await;
     bystander.wait_for("Let's Build Something").await;

@@ -204,5 +204,8 @@ async fn shutdown_says_goodbye_and_restores_the_terminal() {
         v.contents()
     );
     let took = server.stop();
-    assert!(took < std::time::Duration::from_secs(5), "drained in {took:?}");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "drained in {took:?}"
+    );
 }

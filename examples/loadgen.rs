@@ -1,0 +1,235 @@
+//! Load generator for sshfolio, over loopback only.
+//!
+//! Opens `--sessions` interactive sessions (PTY 80x24 + shell) through the
+//! russh client, `--concurrency` at a time, and measures connect → first
+//! complete frame (p50/p99), sessions per second and first-frame bytes.
+//! With `--pid`, also reads the server's CPU time and memory from /proc:
+//! CPU per session over the run, and the memory of `--hold` idle sessions
+//! kept open at the end.
+//!
+//!     cargo run --release --example loadgen -- --addr 127.0.0.1:2222 \
+//!         --sessions 500 --concurrency 50 --hold 1000 --pid $(pgrep -n sshfolio)
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use russh::client;
+use russh::keys::PublicKeyOrCertificate;
+use russh::{ChannelMsg, Disconnect};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Server address; must be on loopback (127.0.0.0/8).
+    #[arg(long, default_value = "127.0.0.1:2222")]
+    addr: SocketAddr,
+    /// Sessions to open and close, for latency and throughput.
+    #[arg(long, default_value_t = 200)]
+    sessions: usize,
+    /// How many at a time.
+    #[arg(long, default_value_t = 1)]
+    concurrency: usize,
+    /// Idle sessions to open and hold at the end, for memory per session.
+    #[arg(long, default_value_t = 0)]
+    hold: usize,
+    /// The server's pid, to read its CPU and memory from /proc.
+    #[arg(long)]
+    pid: Option<u32>,
+}
+
+struct Trusting;
+
+impl client::Handler for Trusting {
+    type Error = russh::Error;
+    async fn check_server_key(&mut self, _: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// An open interactive session whose first frame has arrived.
+struct Session {
+    handle: client::Handle<Trusting>,
+    channel: russh::Channel<client::Msg>,
+    first_frame: Duration,
+    bytes: usize,
+}
+
+async fn open(addr: SocketAddr, config: Arc<client::Config>) -> Result<Session> {
+    let start = Instant::now();
+    let mut handle = client::connect(config, addr, Trusting).await?;
+    if !handle.authenticate_none("visitor").await?.success() {
+        bail!("auth none refused");
+    }
+    let mut channel = handle.channel_open_session().await?;
+    channel
+        .request_pty(false, "xterm-256color", 80, 24, 0, 0, &[])
+        .await?;
+    channel.request_shell(false).await?;
+    let mut received = Vec::new();
+    // The footer's last hint ends the first frame.
+    while !received.windows(4).any(|w| w == b"quit") {
+        match tokio::time::timeout(Duration::from_secs(10), channel.wait()).await {
+            Ok(Some(ChannelMsg::Data { data })) => received.extend_from_slice(&data),
+            Ok(Some(_)) => {}
+            Ok(None) => bail!("channel closed before the first frame"),
+            Err(_) => bail!("no first frame within 10 s"),
+        }
+    }
+    Ok(Session {
+        handle,
+        channel,
+        first_frame: start.elapsed(),
+        bytes: received.len(),
+    })
+}
+
+async fn close(session: Session) {
+    let _ = session.channel.data(&b"q"[..]).await;
+    let _ = session
+        .handle
+        .disconnect(Disconnect::ByApplication, "", "en")
+        .await;
+}
+
+/// Server CPU time (user + system) in seconds, from /proc/PID/stat.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Server resident memory in KiB, from /proc/PID/status.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let loopback = match args.addr.ip() {
+        std::net::IpAddr::V4(ip) => ip.is_loopback(),
+        std::net::IpAddr::V6(ip) => ip.is_loopback(),
+    };
+    if !loopback {
+        bail!("loadgen only talks to loopback addresses (127.0.0.0/8, ::1)");
+    }
+    let config = Arc::new(client::Config::default());
+
+    let cpu_before = args.pid.and_then(cpu_seconds);
+    let started = Instant::now();
+    let queue = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency.max(1) {
+        let (queue, config, addr, total) =
+            (queue.clone(), config.clone(), args.addr, args.sessions);
+        workers.push(tokio::spawn(async move {
+            let mut results = Vec::new();
+            while queue.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
+                let session = open(addr, config.clone()).await;
+                match session {
+                    Ok(s) => {
+                        results.push(Ok((s.first_frame, s.bytes)));
+                        close(s).await;
+                    }
+                    Err(e) => results.push(Err(e)),
+                }
+            }
+            results
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut bytes = Vec::new();
+    let mut errors = 0;
+    for worker in workers {
+        for result in worker.await.context("worker")? {
+            match result {
+                Ok((latency, n)) => {
+                    latencies.push(latency);
+                    bytes.push(n);
+                }
+                Err(e) => {
+                    errors += 1;
+                    if errors <= 3 {
+                        eprintln!("session failed: {e:#}");
+                    }
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    let cpu_after = args.pid.and_then(cpu_seconds);
+    latencies.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "sessions: {} ok, {errors} failed, {} at a time",
+        latencies.len(),
+        args.concurrency
+    );
+    println!(
+        "connect → first frame: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
+        ms(percentile(&latencies, 1.0))
+    );
+    println!(
+        "throughput: {:.0} sessions/s",
+        latencies.len() as f64 / elapsed.as_secs_f64()
+    );
+    if let Some(n) = bytes.first() {
+        println!("first frame: {n} bytes (80x24, xterm-256color)");
+    }
+    if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+        let per = (after - before) * 1000.0 / latencies.len().max(1) as f64;
+        println!("server CPU: {per:.3} ms per session (handshake to first frame and close)");
+    }
+
+    if args.hold > 0 {
+        let before = args.pid.and_then(rss_kib);
+        let mut held = Vec::with_capacity(args.hold);
+        for _ in 0..args.hold {
+            held.push(open(args.addr, config.clone()).await?);
+        }
+        // Let the server drop the screen buffers of idle sessions.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let after = args.pid.and_then(rss_kib);
+        println!("holding {} idle sessions", held.len());
+        if let (Some(before), Some(after)) = (before, after) {
+            println!(
+                "server memory: {before} KiB → {after} KiB, {:.1} KiB per idle session",
+                (after.saturating_sub(before)) as f64 / held.len() as f64
+            );
+        }
+        let cpu0 = args.pid.and_then(cpu_seconds);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let cpu1 = args.pid.and_then(cpu_seconds);
+        if let (Some(a), Some(b)) = (cpu0, cpu1) {
+            println!(
+                "server CPU while idle: {:.1}% of a core",
+                (b - a) / 5.0 * 100.0
+            );
+        }
+        let probe = open(args.addr, config.clone()).await?;
+        println!(
+            "a new visitor meanwhile: first frame in {:.2} ms",
+            ms(probe.first_frame)
+        );
+        close(probe).await;
+        for s in held {
+            close(s).await;
+        }
+    }
+    Ok(())
+}

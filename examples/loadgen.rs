@@ -126,7 +126,10 @@ async fn main() -> Result<()> {
     if !loopback {
         bail!("loadgen only talks to loopback addresses (127.0.0.0/8, ::1)");
     }
-    let config = Arc::new(client::Config::default());
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
 
     let cpu_before = args.pid.and_then(cpu_seconds);
     let started = Instant::now();

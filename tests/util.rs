@@ -148,7 +148,10 @@ pub async fn russh_connect(
     let handler = TrustingClient {
         host_key: host_key.clone(),
     };
-    let config = Arc::new(client::Config::default());
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
     let mut handle = tokio::time::timeout(TIMEOUT, client::connect(config, addr, handler))
         .await
         .expect("connect timed out")

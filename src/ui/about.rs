@@ -1,6 +1,8 @@
 //! About: the about text, education and certifications.
 
 use super::doc::{Doc, DocBuilder, Role, Span};
+use unicode_width::UnicodeWidthStr;
+
 use crate::content::Content;
 
 pub fn doc(content: &Content, width: u16) -> Doc<'_> {
@@ -26,9 +28,17 @@ pub fn doc(content: &Content, width: u16) -> Doc<'_> {
         b.gap();
         b.row(vec![Span::new("Certifications", Role::Heading)]);
         for c in &p.certifications {
-            b.para(0, &c.name, Role::Strong);
-            if let Some(date) = &c.date {
-                b.para(0, date, Role::Muted);
+            let one_row = c.name.width() + c.date.as_ref().map_or(0, |d| d.width() + 3);
+            match &c.date {
+                Some(date) if one_row <= b.width() => b.row(vec![
+                    Span::new(c.name.as_str(), Role::Strong),
+                    Span::new(format!(" · {date}"), Role::Muted),
+                ]),
+                Some(date) => {
+                    b.para(0, &c.name, Role::Strong);
+                    b.para(0, date, Role::Muted);
+                }
+                None => b.para(0, &c.name, Role::Strong),
             }
         }
     }

@@ -198,12 +198,12 @@ impl App {
                 self.section = Section::ALL[usize::from(c as u8 - b'1')];
             }
             Key::Char('c') => self.section = Section::Contact,
-            Key::Down | Key::Char('j') => self.step(content, size, 1),
-            Key::Up | Key::Char('k') => self.step(content, size, -1),
-            Key::PageDown | Key::Char(' ') => self.page(content, size, 1),
-            Key::PageUp => self.page(content, size, -1),
-            Key::Home | Key::Char('g') => self.jump(content, size, false),
-            Key::End | Key::Char('G') => self.jump(content, size, true),
+            Key::Down | Key::Char('j') => self.go(content, size, Motion::Step(1)),
+            Key::Up | Key::Char('k') => self.go(content, size, Motion::Step(-1)),
+            Key::PageDown | Key::Char(' ') => self.go(content, size, Motion::Page(1)),
+            Key::PageUp => self.go(content, size, Motion::Page(-1)),
+            Key::Home | Key::Char('g') => self.go(content, size, Motion::Top),
+            Key::End | Key::Char('G') => self.go(content, size, Motion::Bottom),
             Key::Enter => {
                 let count = self.section.item_count(content);
                 let view = self.view_mut();
@@ -218,46 +218,39 @@ impl App {
         Flow::Unchanged
     }
 
-    /// Moves the selection, or scrolls, by `delta` rows or items.
-    fn step(&mut self, content: &Content, size: Size, delta: isize) {
+    /// Moves the selection in a list, or scrolls a text, within bounds.
+    fn go(&mut self, content: &Content, size: Size, motion: Motion) {
         let section = self.section;
         let m = ui::measure(content, section, self.view(), size);
         let view = self.view_mut();
         if view.scrolls_text(section) {
-            view.scroll = add(view.scroll, delta, m.scroll_limit());
+            let page = m.body_rows.saturating_sub(1).max(1);
+            view.scroll = motion.apply(view.scroll, page, m.scroll_limit());
         } else {
             let last = section.item_count(content).saturating_sub(1);
-            view.selected = add(view.selected, delta, last);
+            view.selected = motion.apply(view.selected, m.items_per_page(), last);
             view.offset = m.list_offset(view);
         }
     }
+}
 
-    /// Scrolls a page of text, or moves the selection by a page of items.
-    fn page(&mut self, content: &Content, size: Size, direction: isize) {
-        let section = self.section;
-        let m = ui::measure(content, section, self.view(), size);
-        let view = self.view_mut();
-        if view.scrolls_text(section) {
-            let page = m.body_rows.saturating_sub(1).max(1) as isize;
-            view.scroll = add(view.scroll, direction * page, m.scroll_limit());
-        } else {
-            let last = section.item_count(content).saturating_sub(1);
-            view.selected = add(view.selected, direction * m.items_per_page() as isize, last);
-            view.offset = m.list_offset(view);
-        }
-    }
+/// A movement within a section, in rows of text or items of a list.
+#[derive(Debug, Clone, Copy)]
+enum Motion {
+    Step(isize),
+    Page(isize),
+    Top,
+    Bottom,
+}
 
-    /// To the top, or to the bottom.
-    fn jump(&mut self, content: &Content, size: Size, end: bool) {
-        let section = self.section;
-        let m = ui::measure(content, section, self.view(), size);
-        let view = self.view_mut();
-        if view.scrolls_text(section) {
-            view.scroll = if end { m.scroll_limit() } else { 0 };
-        } else {
-            let last = section.item_count(content).saturating_sub(1);
-            view.selected = if end { last } else { 0 };
-            view.offset = m.list_offset(view);
+impl Motion {
+    /// Where `value` goes, for a page of `page` and a last position `max`.
+    fn apply(self, value: usize, page: usize, max: usize) -> usize {
+        match self {
+            Motion::Step(delta) => add(value, delta, max),
+            Motion::Page(direction) => add(value, direction * page as isize, max),
+            Motion::Top => 0,
+            Motion::Bottom => max,
         }
     }
 }

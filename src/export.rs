@@ -64,15 +64,7 @@ pub fn resume(content: &Content) -> String {
     out.push('\n');
     out.push_str(&p.headline);
     out.push('\n');
-    let reach: Vec<&str> = [
-        Some(c.email.as_str()),
-        c.linkedin.as_deref(),
-        c.github.as_deref(),
-        c.website.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let reach: Vec<&str> = c.channels().map(|(_, value)| value).collect();
     out.push_str(&reach.join(" · "));
     out.push('\n');
     for section in Section::ALL {
@@ -231,16 +223,8 @@ fn contact(out: &mut String, content: &Content) {
     let c = &content.contact;
     para(out, "", &c.message);
     out.push('\n');
-    let channels = [
-        ("Email", Some(&c.email)),
-        ("LinkedIn", c.linkedin.as_ref()),
-        ("GitHub", c.github.as_ref()),
-        ("Website", c.website.as_ref()),
-    ];
-    for (label, value) in channels {
-        if let Some(value) = value {
-            let _ = writeln!(out, "  {label:<10}{value}");
-        }
+    for (label, value) in c.channels() {
+        let _ = writeln!(out, "  {label:<10}{value}");
     }
 }
 
@@ -272,7 +256,7 @@ pub fn vcard(content: &Content) -> String {
         ));
     }
     lines.push(format!("EMAIL:{}", escape(&c.email)));
-    for url in [&c.linkedin, &c.github, &c.website].into_iter().flatten() {
+    for (_, url) in c.channels().skip(1) {
         lines.push(format!("URL:{}", escape(&link(url))));
     }
     lines.push(format!("NOTE:{}", escape(&c.message)));

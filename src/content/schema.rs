@@ -136,3 +136,18 @@ pub struct Contact {
     pub website: Option<String>,
     pub github: Option<String>,
 }
+
+impl Contact {
+    /// Every way to reach the owner, labelled, in display order: email
+    /// first, then whichever optional addresses are set.
+    pub fn channels(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("Email", Some(&self.email)),
+            ("LinkedIn", self.linkedin.as_ref()),
+            ("GitHub", self.github.as_ref()),
+            ("Website", self.website.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(label, value)| Some((label, value?.as_str())))
+    }
+}

@@ -8,20 +8,12 @@ pub fn doc(content: &Content, width: u16) -> Doc<'_> {
     let mut b = DocBuilder::new(width);
     b.para(0, &c.message, Role::Body);
     b.blank();
-    let channels = [
-        ("Email", Some(&c.email)),
-        ("LinkedIn", c.linkedin.as_ref()),
-        ("GitHub", c.github.as_ref()),
-        ("Website", c.website.as_ref()),
-    ];
-    for (label, value) in channels {
-        if let Some(value) = value {
-            b.hanging(
-                Span::new(format!("{label:<10}"), Role::Muted),
-                value,
-                Role::Link,
-            );
-        }
+    for (label, value) in c.channels() {
+        b.hanging(
+            Span::new(format!("{label:<10}"), Role::Muted),
+            value,
+            Role::Link,
+        );
     }
     b.finish()
 }

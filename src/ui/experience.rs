@@ -6,25 +6,16 @@ use crate::app::View;
 use crate::content::{Content, Job};
 
 pub fn doc<'a>(content: &'a Content, view: &View, width: u16) -> Doc<'a> {
-    let jobs = &content.experience.jobs;
-    let mut b = DocBuilder::new(width);
-    match jobs.get(view.selected).filter(|_| view.detail) {
-        Some(job) => detail(&mut b, job),
-        None => {
-            for (i, job) in jobs.iter().enumerate() {
-                let selected = i == view.selected;
-                list::item(&mut b, selected, |b, gutter| {
-                    b.prefixed(&gutter, &job.company, list::title_role(selected));
-                    let meta = meta(job);
-                    if !meta.is_empty() {
-                        b.row(vec![gutter.clone(), Span::new(meta, Role::Muted)]);
-                    }
-                    b.prefixed(&gutter, &job.summary, Role::Body);
-                });
-            }
-        }
+    list::doc(&content.experience.jobs, view, width, item, detail)
+}
+
+fn item<'a>(b: &mut DocBuilder<'a>, job: &'a Job, gutter: &Span<'a>, title: Role) {
+    b.prefixed(gutter, &job.company, title);
+    let meta = meta(job);
+    if !meta.is_empty() {
+        b.row(vec![gutter.clone(), Span::new(meta, Role::Muted)]);
     }
-    b.finish()
+    b.prefixed(gutter, &job.summary, Role::Body);
 }
 
 /// "Role · period" or "current", whatever the content gives.

@@ -6,29 +6,20 @@ use crate::app::View;
 use crate::content::{Content, Insight};
 
 pub fn doc<'a>(content: &'a Content, view: &View, width: u16) -> Doc<'a> {
-    let insights = &content.insights.insights;
-    let mut b = DocBuilder::new(width);
-    match insights.get(view.selected).filter(|_| view.detail) {
-        Some(insight) => detail(&mut b, insight),
-        None => {
-            for (i, insight) in insights.iter().enumerate() {
-                let selected = i == view.selected;
-                list::item(&mut b, selected, |b, gutter| {
-                    b.prefixed(&gutter, &insight.title, list::title_role(selected));
-                    let ideas = match insight.key_ideas.len() {
-                        1 => "1 key idea".to_string(),
-                        n => format!("{n} key ideas"),
-                    };
-                    let meta = match &insight.source {
-                        Some(source) => format!("{source} · {ideas}"),
-                        None => ideas,
-                    };
-                    b.row(vec![gutter, Span::new(meta, Role::Muted)]);
-                });
-            }
-        }
-    }
-    b.finish()
+    list::doc(&content.insights.insights, view, width, item, detail)
+}
+
+fn item<'a>(b: &mut DocBuilder<'a>, insight: &'a Insight, gutter: &Span<'a>, title: Role) {
+    b.prefixed(gutter, &insight.title, title);
+    let ideas = match insight.key_ideas.len() {
+        1 => "1 key idea".to_string(),
+        n => format!("{n} key ideas"),
+    };
+    let meta = match &insight.source {
+        Some(source) => format!("{source} · {ideas}"),
+        None => ideas,
+    };
+    b.row(vec![gutter.clone(), Span::new(meta, Role::Muted)]);
 }
 
 fn detail<'a>(b: &mut DocBuilder<'a>, insight: &'a Insight) {

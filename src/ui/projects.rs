@@ -6,24 +6,15 @@ use crate::app::View;
 use crate::content::{Content, Project};
 
 pub fn doc<'a>(content: &'a Content, view: &View, width: u16) -> Doc<'a> {
-    let projects = &content.projects.projects;
-    let mut b = DocBuilder::new(width);
-    match projects.get(view.selected).filter(|_| view.detail) {
-        Some(project) => detail(&mut b, project),
-        None => {
-            for (i, project) in projects.iter().enumerate() {
-                let selected = i == view.selected;
-                list::item(&mut b, selected, |b, gutter| {
-                    b.prefixed(&gutter, &project.name, list::title_role(selected));
-                    let meta = meta(project);
-                    if !meta.is_empty() {
-                        b.row(vec![gutter, Span::new(meta, Role::Muted)]);
-                    }
-                });
-            }
-        }
+    list::doc(&content.projects.projects, view, width, item, detail)
+}
+
+fn item<'a>(b: &mut DocBuilder<'a>, project: &'a Project, gutter: &Span<'a>, title: Role) {
+    b.prefixed(gutter, &project.name, title);
+    let meta = meta(project);
+    if !meta.is_empty() {
+        b.row(vec![gutter.clone(), Span::new(meta, Role::Muted)]);
     }
-    b.finish()
 }
 
 /// "Open Source · 2025", whatever of it the content gives.

@@ -64,7 +64,7 @@ pub fn resume(content: &Content) -> String {
     out.push('\n');
     out.push_str(&p.headline);
     out.push('\n');
-    let reach: Vec<&str> = c.channels().map(|(_, value)| value).collect();
+    let reach: Vec<&str> = c.channels().map(|channel| channel.text).collect();
     out.push_str(&reach.join(" · "));
     out.push('\n');
     for section in Section::ALL {
@@ -223,8 +223,8 @@ fn contact(out: &mut String, content: &Content) {
     let c = &content.contact;
     para(out, "", &c.message);
     out.push('\n');
-    for (label, value) in c.channels() {
-        let _ = writeln!(out, "  {label:<10}{value}");
+    for channel in c.channels() {
+        let _ = writeln!(out, "  {:<10}{}", channel.label, channel.text);
     }
 }
 
@@ -256,8 +256,8 @@ pub fn vcard(content: &Content) -> String {
         ));
     }
     lines.push(format!("EMAIL:{}", escape(&c.email)));
-    for (_, url) in c.channels().skip(1) {
-        lines.push(format!("URL:{}", escape(&link(url))));
+    for channel in c.channels().skip(1) {
+        lines.push(format!("URL:{}", escape(&channel.url)));
     }
     lines.push(format!("NOTE:{}", escape(&c.message)));
     lines.push("END:VCARD".to_string());
@@ -266,15 +266,6 @@ pub fn vcard(content: &Content) -> String {
         fold(&mut out, &line);
     }
     out
-}
-
-/// An address as written in content, made into a link.
-pub fn link(address: &str) -> String {
-    if address.starts_with("https://") || address.starts_with("http://") {
-        address.to_string()
-    } else {
-        format!("https://{address}")
-    }
 }
 
 fn escape(value: &str) -> String {

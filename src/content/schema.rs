@@ -137,17 +137,48 @@ pub struct Contact {
     pub github: Option<String>,
 }
 
+/// One way to reach the owner, as shown and as a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel<'a> {
+    pub label: &'static str,
+    /// As written in content.
+    pub text: &'a str,
+    /// `mailto:` for the email, `https://` added to bare addresses.
+    pub url: String,
+}
+
 impl Contact {
-    /// Every way to reach the owner, labelled, in display order: email
-    /// first, then whichever optional addresses are set.
-    pub fn channels(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            ("Email", Some(&self.email)),
+    /// Every way to reach the owner, in display order: email first, then
+    /// whichever optional addresses are set.
+    pub fn channels(&self) -> impl Iterator<Item = Channel<'_>> {
+        let email = Channel {
+            label: "Email",
+            text: &self.email,
+            url: format!("mailto:{}", self.email),
+        };
+        let others = [
             ("LinkedIn", self.linkedin.as_ref()),
             ("GitHub", self.github.as_ref()),
             ("Website", self.website.as_ref()),
         ]
         .into_iter()
-        .filter_map(|(label, value)| Some((label, value?.as_str())))
+        .filter_map(|(label, text)| {
+            let text = text?.as_str();
+            Some(Channel {
+                label,
+                text,
+                url: web_url(text),
+            })
+        });
+        std::iter::once(email).chain(others)
+    }
+}
+
+/// An address as written in content, made into a link.
+pub fn web_url(address: &str) -> String {
+    if address.starts_with("https://") || address.starts_with("http://") {
+        address.to_string()
+    } else {
+        format!("https://{address}")
     }
 }

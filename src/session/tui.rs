@@ -12,9 +12,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 use tokio::time::Instant;
@@ -27,6 +25,7 @@ use crate::term::caps::ClientEnv;
 use crate::term::frame::FrameBuf;
 use crate::term::input::{InputEvent, InputParser};
 use crate::term::modes;
+use crate::term::render::Renderer;
 use crate::term::size::{self, Size};
 use crate::ui::Screen;
 use crate::ui::theme::Theme;
@@ -40,8 +39,6 @@ const MAX_BATCH: usize = 256;
 
 /// What the visitor sees when the server shuts down under them.
 pub const RESTARTING: &str = "the server is restarting — reconnect in a moment";
-
-type SshTerminal = Terminal<CrosstermBackend<FrameBuf>>;
 
 /// Why the loop ended.
 enum End {
@@ -62,9 +59,10 @@ struct Tui {
     theme: Theme,
     size: Size,
     parser: InputParser,
-    /// Present while the visitor is active; `None` means the next frame is
-    /// a full repaint.
-    terminal: Option<SshTerminal>,
+    /// Knows what the visitor's screen shows; forgets it while idle.
+    renderer: Renderer,
+    /// The bytes of the frame being built.
+    out: FrameBuf,
     events: Vec<InputEvent>,
     dirty: bool,
     /// Set when a message ends the session; acted on after pending input.
@@ -84,7 +82,8 @@ pub async fn run(
         theme: Theme::new(env.color_depth()),
         size: pty.size,
         parser: InputParser::new(),
-        terminal: None,
+        renderer: Renderer::new(env.hyperlinks()),
+        out: FrameBuf::default(),
         events: Vec::new(),
         dirty: false,
         ending: None,
@@ -168,10 +167,9 @@ impl Tui {
             }) => {
                 let size = size::clamp(col_width, row_height);
                 if size != self.size {
-                    self.size = size;
-                    // A fresh terminal repaints everything: nothing stale
+                    // A new size repaints everything: nothing stale
                     // survives a resize.
-                    self.terminal = None;
+                    self.size = size;
                     self.app.settle(&self.content, size);
                     self.dirty = true;
                 }
@@ -195,34 +193,20 @@ impl Tui {
     /// Renders the current view; the bytes that change the screen to it.
     fn frame(&mut self) -> Bytes {
         let area = Rect::new(0, 0, self.size.cols, self.size.rows);
-        let terminal = match &mut self.terminal {
-            Some(terminal) => terminal,
-            empty => {
-                let mut sink = FrameBuf::default();
-                // The new terminal believes the screen is blank: make it so.
-                std::io::Write::write_all(&mut sink, b"\x1b[0m\x1b[H\x1b[2J").ok();
-                let options = TerminalOptions {
-                    viewport: Viewport::Fixed(area),
-                };
-                match Terminal::with_options(CrosstermBackend::new(sink), options) {
-                    Ok(terminal) => empty.insert(terminal),
-                    Err(_) => return Bytes::new(),
-                }
-            }
-        };
         let screen = Screen {
             content: &self.content,
             app: &self.app,
             theme: &self.theme,
         };
-        // Drawing into memory cannot fail.
-        let _ = terminal.draw(|frame| frame.render_widget(&screen, frame.area()));
-        terminal.backend_mut().writer_mut().take()
+        self.renderer
+            .frame(area, &mut self.out, |buf| screen.draw(area, buf));
+        self.out.take()
     }
 
     /// Drops what an idle session does not need.
     fn release(&mut self) {
-        self.terminal = None;
+        self.renderer.release();
+        self.out.release();
         self.events = Vec::new();
     }
 }

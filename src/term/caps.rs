@@ -47,6 +47,17 @@ impl ClientEnv {
         true
     }
 
+    /// Whether to send OSC 8 hyperlinks. Terminals that do not know them
+    /// ignore them, except a few that would print them or misread them.
+    pub fn hyperlinks(&self) -> bool {
+        let term = self.term.to_ascii_lowercase();
+        !(term.is_empty()
+            || term == "dumb"
+            || term == "linux"
+            || term.starts_with("vt")
+            || term.starts_with("cons"))
+    }
+
     pub fn color_depth(&self) -> ColorDepth {
         color_depth(&self.term, self.colorterm.as_deref(), self.no_color)
     }

@@ -18,6 +18,10 @@ impl FrameBuf {
         self.buf.split().freeze()
     }
 
+    pub fn extend(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()
     }

@@ -6,4 +6,5 @@ pub mod caps;
 pub mod frame;
 pub mod input;
 pub mod modes;
+pub mod render;
 pub mod size;

@@ -8,12 +8,9 @@ pub fn doc(content: &Content, width: u16) -> Doc<'_> {
     let mut b = DocBuilder::new(width);
     b.para(0, &c.message, Role::Body);
     b.blank();
-    for (label, value) in c.channels() {
-        b.hanging(
-            Span::new(format!("{label:<10}"), Role::Muted),
-            value,
-            Role::Link,
-        );
+    for channel in c.channels() {
+        let label = Span::new(format!("{:<10}", channel.label), Role::Muted);
+        b.link(label, channel.text, channel.url.into());
     }
     b.finish()
 }

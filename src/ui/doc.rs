@@ -26,6 +26,8 @@ pub enum Role {
 pub struct Span<'a> {
     pub text: Cow<'a, str>,
     pub role: Role,
+    /// Where the text links to (an OSC 8 hyperlink when shown).
+    pub url: Option<Cow<'a, str>>,
 }
 
 impl<'a> Span<'a> {
@@ -33,6 +35,16 @@ impl<'a> Span<'a> {
         Span {
             text: text.into(),
             role,
+            url: None,
+        }
+    }
+
+    /// Text that links to `url`.
+    pub fn link(text: impl Into<Cow<'a, str>>, url: impl Into<Cow<'a, str>>) -> Self {
+        Span {
+            text: text.into(),
+            role: Role::Link,
+            url: Some(url.into()),
         }
     }
 
@@ -102,13 +114,28 @@ impl<'a> DocBuilder<'a> {
     /// Text wrapped to the width, every row starting with `prefix` on the
     /// first row and as many spaces on the rest (a hanging indent).
     pub fn hanging(&mut self, prefix: Span<'a>, text: &'a str, role: Role) {
+        self.hanging_with(prefix, text, |line| Span::new(line, role));
+    }
+
+    /// A link wrapped like [`hanging`](Self::hanging); every row of it
+    /// links to `url`.
+    pub fn link(&mut self, prefix: Span<'a>, text: &'a str, url: Cow<'a, str>) {
+        self.hanging_with(prefix, text, |line| Span::link(line, url.clone()));
+    }
+
+    fn hanging_with(
+        &mut self,
+        prefix: Span<'a>,
+        text: &'a str,
+        span: impl Fn(&'a str) -> Span<'a>,
+    ) {
         let indent = prefix.width();
         let mut first = Some(prefix);
         for line in wrap(text, self.width.saturating_sub(indent)) {
             let lead = first
                 .take()
                 .unwrap_or_else(|| Span::new(" ".repeat(indent), Role::Body));
-            self.doc.rows.push(vec![lead, Span::new(line, role)]);
+            self.doc.rows.push(vec![lead, span(line)]);
         }
     }
 

@@ -28,7 +28,7 @@ fn detail<'a>(b: &mut DocBuilder<'a>, insight: &'a Insight) {
         b.para(0, source, Role::Muted);
     }
     if let Some(url) = &insight.url {
-        b.para(0, url, Role::Link);
+        b.link(Span::new("", Role::Body), url, url.as_str().into());
     }
     if !insight.key_ideas.is_empty() {
         b.blank();

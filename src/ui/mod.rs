@@ -24,6 +24,7 @@ use ratatui::widgets::Widget;
 
 use crate::app::{App, Section, View};
 use crate::content::Content;
+use crate::term::render::Link;
 use crate::term::size::Size;
 use doc::{Doc, Role};
 use theme::Theme;
@@ -177,12 +178,13 @@ pub struct Screen<'a> {
     pub theme: &'a Theme,
 }
 
-impl Widget for &Screen<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+impl Screen<'_> {
+    /// Draws the screen into `area` of `buf`; the hyperlinks it placed.
+    pub fn draw(&self, area: Rect, buf: &mut Buffer) -> Vec<Link> {
         let area = area.intersection(buf.area);
         let Some(areas) = layout(area) else {
             chrome::too_small(area, buf, self.theme);
-            return;
+            return Vec::new();
         };
         let section = self.app.section;
         let view = self.app.view();
@@ -209,11 +211,19 @@ impl Widget for &Screen<'_> {
             &position,
             self.theme,
         );
-        paint_rows(&doc, first, areas.body, buf, self.theme);
+        let links = paint_rows(&doc, first, areas.body, buf, self.theme);
         chrome::footer(areas.footer, buf, section, view, self.app.help, self.theme);
         if self.app.help {
             help::overlay(area, buf, self.theme);
+            return Vec::new();
         }
+        links
+    }
+}
+
+impl Widget for &Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        self.draw(area, buf);
     }
 }
 
@@ -249,8 +259,10 @@ fn position_label(
     }
 }
 
-/// Paints the rows of `doc` starting at `first` into `area`, clipped.
-fn paint_rows(doc: &Doc, first: usize, area: Rect, buf: &mut Buffer, theme: &Theme) {
+/// Paints the rows of `doc` starting at `first` into `area`, clipped; the
+/// links among them.
+fn paint_rows(doc: &Doc, first: usize, area: Rect, buf: &mut Buffer, theme: &Theme) -> Vec<Link> {
+    let mut links = Vec::new();
     for (y, row) in (area.y..area.bottom()).zip(doc.rows.iter().skip(first)) {
         let mut x = area.x;
         for span in row {
@@ -259,9 +271,20 @@ fn paint_rows(doc: &Doc, first: usize, area: Rect, buf: &mut Buffer, theme: &The
             }
             let style = role_style(span.role, theme);
             let (next, _) = buf.set_stringn(x, y, &span.text, usize::from(area.right() - x), style);
+            if let Some(url) = &span.url
+                && next > x
+            {
+                links.push(Link {
+                    x,
+                    y,
+                    width: next - x,
+                    url: url.to_string(),
+                });
+            }
             x = next;
         }
     }
+    links
 }
 
 pub fn role_style(role: Role, theme: &Theme) -> ratatui::style::Style {

@@ -34,7 +34,7 @@ fn detail<'a>(b: &mut DocBuilder<'a>, project: &'a Project) {
         b.row(vec![Span::new(meta, Role::Muted)]);
     }
     if let Some(url) = &project.url {
-        b.para(0, url, Role::Link);
+        b.link(Span::new("", Role::Body), url, url.as_str().into());
     }
     b.blank();
     b.para(0, &project.description, Role::Body);

@@ -1,0 +1,261 @@
+//! Turns ratatui buffers into the bytes that bring the visitor's screen up
+//! to date: only the cells that changed, colours encoded for the session's
+//! colour depth (16-colour terminals get SGR 30–37/90–97, not 256-colour
+//! codes; a colourless session gets no colour codes at all), and OSC 8
+//! hyperlinks wrapped around linked cells without touching the buffer, so
+//! ratatui's width accounting and diffing never see them.
+//!
+//! The renderer owns the two buffers (what the screen shows, and the one
+//! being drawn); `release` drops both while the visitor is idle, and the
+//! next frame then repaints the whole screen.
+
+use std::fmt::Write as _;
+
+use ratatui::buffer::{Buffer, Cell, CellWidth};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+
+use super::frame::FrameBuf;
+
+/// A run of cells on one row that links to `url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub url: String,
+}
+
+impl Link {
+    fn covers(&self, x: u16, y: u16) -> bool {
+        y == self.y && x >= self.x && x < self.x.saturating_add(self.width)
+    }
+}
+
+/// Keeps what the visitor's screen shows and writes the difference.
+#[derive(Debug, Default)]
+pub struct Renderer {
+    /// What the screen shows now; `None` when unknown (next frame repaints).
+    shown: Option<(Buffer, Vec<Link>)>,
+    /// The buffer the next frame is drawn into.
+    spare: Option<Buffer>,
+    /// Whether to emit OSC 8 hyperlinks.
+    hyperlinks: bool,
+}
+
+/// The SGR state of the terminal while a frame is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    modifier: Modifier,
+}
+
+const PLAIN: Pen = Pen {
+    fg: Color::Reset,
+    bg: Color::Reset,
+    modifier: Modifier::empty(),
+};
+
+impl Renderer {
+    pub fn new(hyperlinks: bool) -> Self {
+        Renderer {
+            hyperlinks,
+            ..Renderer::default()
+        }
+    }
+
+    /// Forgets the screen's contents: the next frame repaints everything.
+    pub fn forget(&mut self) {
+        self.shown = None;
+    }
+
+    /// Gives the buffers back while the visitor is idle.
+    pub fn release(&mut self) {
+        self.shown = None;
+        self.spare = None;
+    }
+
+    /// Draws a frame with `draw` (which returns the links it placed) and
+    /// appends the bytes that update the screen to `out`.
+    pub fn frame(
+        &mut self,
+        area: Rect,
+        out: &mut FrameBuf,
+        draw: impl FnOnce(&mut Buffer) -> Vec<Link>,
+    ) {
+        let mut next = match self.spare.take() {
+            Some(mut buf) if buf.area == area => {
+                buf.reset();
+                buf
+            }
+            _ => Buffer::empty(area),
+        };
+        let mut links = draw(&mut next);
+        if !self.hyperlinks {
+            links.clear();
+        }
+        // A change of links, or of size, repaints the whole screen: the
+        // terminal keeps a link per cell, and the buffer diff cannot see
+        // a link that moved under unchanged text.
+        let repaint = match &self.shown {
+            Some((buf, shown_links)) => buf.area != area || *shown_links != links,
+            None => true,
+        };
+        let blank;
+        let prev = match &self.shown {
+            Some((buf, _)) if !repaint => buf,
+            _ => {
+                out.extend(b"\x1b[0m\x1b[H\x1b[2J");
+                blank = Buffer::empty(area);
+                &blank
+            }
+        };
+        write_diff(prev, &next, &links, out);
+        self.spare = self.shown.take().map(|(buf, _)| buf);
+        self.shown = Some((next, links));
+    }
+}
+
+/// Writes the cells of `next` that differ from `prev`.
+fn write_diff(prev: &Buffer, next: &Buffer, links: &[Link], out: &mut FrameBuf) {
+    let mut pen = PLAIN;
+    let mut cursor: Option<(u16, u16)> = None;
+    let mut open_link: Option<usize> = None;
+    let mut scratch = String::new();
+    for (x, y, cell) in prev.diff_iter(next) {
+        let link = links.iter().position(|l| l.covers(x, y));
+        // Close a link before moving on, so no cell in between joins it.
+        if link != open_link && open_link.is_some() {
+            out.extend(b"\x1b]8;;\x1b\\");
+            open_link = None;
+        }
+        if cursor != Some((x, y)) {
+            scratch.clear();
+            let _ = write!(scratch, "\x1b[{};{}H", y + 1, x + 1);
+            out.extend(scratch.as_bytes());
+        }
+        if let Some(i) = link
+            && open_link != link
+        {
+            scratch.clear();
+            let _ = write!(scratch, "\x1b]8;id=sf{i};{}\x1b\\", links[i].url);
+            out.extend(scratch.as_bytes());
+            open_link = link;
+        }
+        let want = Pen {
+            fg: cell.fg,
+            bg: cell.bg,
+            modifier: cell.modifier,
+        };
+        if want != pen {
+            set_pen(pen, want, &mut scratch);
+            out.extend(scratch.as_bytes());
+            pen = want;
+        }
+        let symbol = symbol(cell);
+        out.extend(symbol.as_bytes());
+        // Advance as ratatui's diff counts widths, so the two agree.
+        let width = if symbol == cell.symbol() {
+            cell.cell_width()
+        } else {
+            1
+        };
+        cursor = Some((x.saturating_add(width.max(1)), y));
+    }
+    if open_link.is_some() {
+        out.extend(b"\x1b]8;;\x1b\\");
+    }
+    if pen != PLAIN {
+        out.extend(b"\x1b[0m");
+    }
+}
+
+/// What to print for a cell: never a control character, whatever a widget
+/// put there.
+fn symbol(cell: &Cell) -> &str {
+    let s = cell.symbol();
+    if s.is_empty() || s.chars().any(char::is_control) {
+        " "
+    } else {
+        s
+    }
+}
+
+/// The SGR sequence that turns pen `from` into `to`, into `out`.
+fn set_pen(from: Pen, to: Pen, out: &mut String) {
+    out.clear();
+    out.push_str("\x1b[");
+    let mut from = from;
+    // Attributes cannot be switched off one by one portably: reset and
+    // set again what stays.
+    if !to.modifier.contains(from.modifier) {
+        out.push_str("0;");
+        from = PLAIN;
+    }
+    let added = to.modifier - from.modifier;
+    for (flag, code) in [
+        (Modifier::BOLD, "1"),
+        (Modifier::DIM, "2"),
+        (Modifier::ITALIC, "3"),
+        (Modifier::UNDERLINED, "4"),
+        (Modifier::SLOW_BLINK, "5"),
+        (Modifier::RAPID_BLINK, "6"),
+        (Modifier::REVERSED, "7"),
+        (Modifier::HIDDEN, "8"),
+        (Modifier::CROSSED_OUT, "9"),
+    ] {
+        if added.contains(flag) {
+            out.push_str(code);
+            out.push(';');
+        }
+    }
+    if to.fg != from.fg {
+        color_code(to.fg, false, out);
+        out.push(';');
+    }
+    if to.bg != from.bg {
+        color_code(to.bg, true, out);
+        out.push(';');
+    }
+    if out.ends_with(';') {
+        out.pop();
+    }
+    if out.len() == 2 {
+        // Nothing to change after all.
+        out.clear();
+    } else {
+        out.push('m');
+    }
+}
+
+/// SGR parameters for a colour: the 16 named colours as 30–37 / 90–97
+/// (backgrounds +10), indexed as 38;5;n, RGB as 38;2;r;g;b.
+fn color_code(color: Color, background: bool, out: &mut String) {
+    let base = if background { 10 } else { 0 };
+    let named = |n: u8| u16::from(n) + base;
+    let _ = match color {
+        Color::Reset => write!(out, "{}", 39 + base),
+        Color::Black => write!(out, "{}", named(30)),
+        Color::Red => write!(out, "{}", named(31)),
+        Color::Green => write!(out, "{}", named(32)),
+        Color::Yellow => write!(out, "{}", named(33)),
+        Color::Blue => write!(out, "{}", named(34)),
+        Color::Magenta => write!(out, "{}", named(35)),
+        Color::Cyan => write!(out, "{}", named(36)),
+        Color::Gray => write!(out, "{}", named(37)),
+        Color::DarkGray => write!(out, "{}", named(90)),
+        Color::LightRed => write!(out, "{}", named(91)),
+        Color::LightGreen => write!(out, "{}", named(92)),
+        Color::LightYellow => write!(out, "{}", named(93)),
+        Color::LightBlue => write!(out, "{}", named(94)),
+        Color::LightMagenta => write!(out, "{}", named(95)),
+        Color::LightCyan => write!(out, "{}", named(96)),
+        Color::White => write!(out, "{}", named(97)),
+        Color::Indexed(n) => write!(out, "{};5;{n}", 38 + base),
+        Color::Rgb(r, g, b) => write!(out, "{};2;{r};{g};{b}", 38 + base),
+    };
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,9 +4,9 @@
 //! section can scroll) comes from the same pure layout the renderer uses.
 
 use crate::content::Content;
-use crate::term::input::{InputEvent, Key, KeyEvent};
+use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
 use crate::term::size::Size;
-use crate::ui;
+use crate::ui::{self, Hit};
 
 /// The portfolio's sections, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +116,29 @@ pub struct App {
     pub section: Section,
     pub views: [View; 6],
     pub help: bool,
+    /// Mouse reporting is on (the default); `m` toggles it.
+    pub mouse: bool,
+    /// A short confirmation shown in the footer until the next key.
+    pub notice: Option<Notice>,
+    /// What the session must send besides the frame; it drains these.
+    pub effects: Vec<Effect>,
+}
+
+/// Confirmations shown for a moment in the footer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Copied,
+    MouseOn,
+    MouseOff,
+}
+
+/// Terminal side effects of a key: they are not part of the frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put text on the visitor's clipboard (OSC 52).
+    Copy(String),
+    /// Switch mouse reporting on or off.
+    Mouse(bool),
 }
 
 /// What the session should do after an event.
@@ -132,6 +155,9 @@ impl App {
             section: start,
             views: [View::default(); 6],
             help: false,
+            mouse: true,
+            notice: None,
+            effects: Vec::new(),
         }
     }
 
@@ -152,8 +178,15 @@ impl App {
     pub fn handle(&mut self, event: &InputEvent, content: &Content, size: Size) -> Flow {
         let before = self.clone();
         let flow = match event {
-            InputEvent::Key(key) => self.key(*key, content, size),
-            // Mouse, paste and focus have no meaning outside the form yet.
+            InputEvent::Key(key) => {
+                self.notice = None;
+                self.key(*key, content, size)
+            }
+            InputEvent::Mouse(mouse) if self.mouse => {
+                self.mouse(mouse, content, size);
+                Flow::Unchanged
+            }
+            // Paste and focus have no meaning outside the form.
             _ => Flow::Unchanged,
         };
         match flow {
@@ -198,6 +231,20 @@ impl App {
                 self.section = Section::ALL[usize::from(c as u8 - b'1')];
             }
             Key::Char('c') => self.section = Section::Contact,
+            Key::Char('y') => {
+                self.effects
+                    .push(Effect::Copy(content.contact.email.clone()));
+                self.notice = Some(Notice::Copied);
+            }
+            Key::Char('m') => {
+                self.mouse = !self.mouse;
+                self.effects.push(Effect::Mouse(self.mouse));
+                self.notice = Some(if self.mouse {
+                    Notice::MouseOn
+                } else {
+                    Notice::MouseOff
+                });
+            }
             Key::Down | Key::Char('j') => self.go(content, size, Motion::Step(1)),
             Key::Up | Key::Char('k') => self.go(content, size, Motion::Step(-1)),
             Key::PageDown | Key::Char(' ') => self.go(content, size, Motion::Page(1)),
@@ -216,6 +263,45 @@ impl App {
             _ => {}
         }
         Flow::Unchanged
+    }
+
+    /// Clicks pick tabs and items (a click on the selected item opens it);
+    /// the wheel scrolls.
+    fn mouse(&mut self, mouse: &MouseEvent, content: &Content, size: Size) {
+        if self.help {
+            if matches!(mouse.kind, MouseKind::Down(_)) {
+                self.help = false;
+            }
+            return;
+        }
+        let wheel = if self.view().scrolls_text(self.section) {
+            3
+        } else {
+            1
+        };
+        match mouse.kind {
+            MouseKind::ScrollDown => self.go(content, size, Motion::Step(wheel)),
+            MouseKind::ScrollUp => self.go(content, size, Motion::Step(-wheel)),
+            MouseKind::Down(MouseButton::Left) => {
+                match ui::hit(content, self, size, mouse.column, mouse.row) {
+                    Some(Hit::Tab(section)) => self.section = section,
+                    Some(Hit::PrevSection) => self.section = self.section.prev(),
+                    Some(Hit::NextSection) => self.section = self.section.next(),
+                    Some(Hit::Item(i)) if i == self.view().selected => {
+                        self.view_mut().detail = true;
+                        self.view_mut().scroll = 0;
+                    }
+                    Some(Hit::Item(i)) => {
+                        let m = ui::measure(content, self.section, self.view(), size);
+                        let view = self.view_mut();
+                        view.selected = i;
+                        view.offset = m.list_offset(view);
+                    }
+                    None => {}
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Moves the selection in a list, or scrolls a text, within bounds.

@@ -9,4 +9,5 @@ mod exec;
 mod host_key;
 mod hostile;
 mod openssh;
+mod terminal;
 mod tui;

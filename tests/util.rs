@@ -233,8 +233,23 @@ pub async fn russh_visitor(
     cols: u32,
     rows: u32,
 ) -> Visitor<impl client::Handler> {
+    russh_visitor_with_env(addr, user, term, &[], cols, rows).await
+}
+
+/// A visitor whose client also sends `env` requests before the PTY.
+pub async fn russh_visitor_with_env(
+    addr: SocketAddr,
+    user: &str,
+    term: &str,
+    env: &[(&str, &str)],
+    cols: u32,
+    rows: u32,
+) -> Visitor<impl client::Handler> {
     let (handle, _) = russh_connect(addr, user).await;
     let channel = handle.channel_open_session().await.unwrap();
+    for (name, value) in env {
+        channel.set_env(false, *name, *value).await.unwrap();
+    }
     channel
         .request_pty(true, term, cols, rows, 0, 0, &[])
         .await
@@ -335,6 +350,77 @@ impl<H: client::Handler> Visitor<H> {
         }
         self.exit_status
     }
+}
+
+/// The parameters of every SGR sequence (`ESC [ ... m`) in `bytes`.
+pub fn sgr_params(bytes: &[u8]) -> Vec<Vec<u16>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut found = Vec::new();
+    for part in text.split("\x1b[").skip(1) {
+        let end = part
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(part.len());
+        if part[end..].starts_with('m') {
+            found.push(
+                part[..end]
+                    .split(';')
+                    .filter_map(|p| p.parse().ok())
+                    .collect(),
+            );
+        }
+    }
+    found
+}
+
+/// An SGR mouse report (1-based coordinates on the wire).
+pub fn sgr_mouse(button: u16, column: u16, row: u16, press: bool) -> Vec<u8> {
+    let end = if press { 'M' } else { 'm' };
+    format!("\x1b[<{button};{};{}{end}", column + 1, row + 1).into_bytes()
+}
+
+/// What the screen should show: the library's own render of `app` at a
+/// size, as rows of text.
+pub fn expected_rows(
+    content: &Content,
+    app: &sshfolio::app::App,
+    cols: u16,
+    rows: u16,
+) -> Vec<String> {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use unicode_width::UnicodeWidthStr;
+    let theme =
+        sshfolio::ui::theme::Theme::new(&content.theme, sshfolio::term::caps::ColorDepth::Ansi256);
+    let area = Rect::new(0, 0, cols, rows);
+    let mut buf = Buffer::empty(area);
+    let screen = sshfolio::ui::Screen {
+        content,
+        app,
+        theme: &theme,
+    };
+    screen.draw(area, &mut buf);
+    (0..rows)
+        .map(|y| {
+            let mut line = String::new();
+            let mut x = 0;
+            while x < cols {
+                let s = buf[(x, y)].symbol();
+                line.push_str(s);
+                x += s.width().max(1) as u16;
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+/// The emulator's rows, trimmed like `expected_rows`.
+pub fn screen_rows(screen: &vt100::Screen) -> Vec<String> {
+    let (rows, cols) = screen.size();
+    screen
+        .rows(0, cols.get())
+        .take(usize::from(rows.get()))
+        .map(|r| r.trim_end().to_string())
+        .collect()
 }
 
 /// The `ssh` arguments every OpenSSH test uses: no config, no known-hosts

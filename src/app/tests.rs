@@ -212,3 +212,88 @@ fn resize_keeps_the_selection_visible() {
         app.view()
     );
 }
+
+fn click(column: u16, row: u16) -> InputEvent {
+    InputEvent::Mouse(MouseEvent {
+        kind: MouseKind::Down(MouseButton::Left),
+        column,
+        row,
+        mods: Modifiers::default(),
+    })
+}
+
+fn wheel(kind: MouseKind) -> InputEvent {
+    InputEvent::Mouse(MouseEvent {
+        kind,
+        column: 10,
+        row: 10,
+        mods: Modifiers::default(),
+    })
+}
+
+#[test]
+fn clicking_a_tab_opens_its_section() {
+    let c = shipped();
+    let mut app = App::new(Section::About);
+    // At 80x24 the tabs are on row 1; " 4 Insights " starts after the first
+    // three labels (9 + 14 + 10 columns) plus the column padding.
+    assert_eq!(app.handle(&click(1 + 33 + 2, 1), &c, SIZE), Flow::Redraw);
+    assert_eq!(app.section, Section::Insights);
+    app.handle(&click(1, 1), &c, SIZE);
+    assert_eq!(app.section, Section::About);
+    // Compact selector at 40 columns: ‹ goes back, › goes forward.
+    let small = Size { cols: 40, rows: 15 };
+    app.handle(&click(1, 1), &c, small);
+    assert_eq!(app.section, Section::Contact);
+    let width = "‹ 6/6 Contact ›".chars().count() as u16;
+    app.handle(&click(1 + width - 1, 1), &c, small);
+    assert_eq!(app.section, Section::About);
+}
+
+#[test]
+fn clicking_an_item_selects_it_and_a_second_click_opens_it() {
+    let c = shipped();
+    let mut app = App::new(Section::Projects);
+    let m = ui::measure(&c, Section::Projects, app.view(), SIZE);
+    // Body starts on row 5 at 80x24 (header, tabs, rule, title, blank).
+    let row = 5 + m.items[2].start as u16;
+    app.handle(&click(10, row), &c, SIZE);
+    assert_eq!(app.view().selected, 2);
+    assert!(!app.view().detail);
+    app.handle(&click(10, row), &c, SIZE);
+    assert!(app.view().detail);
+}
+
+#[test]
+fn wheel_scrolls_text_and_moves_selection() {
+    let c = shipped();
+    let small = Size { cols: 40, rows: 15 };
+    let mut app = App::new(Section::About);
+    app.handle(&wheel(MouseKind::ScrollDown), &c, small);
+    assert_eq!(app.view().scroll, 3);
+    app.handle(&wheel(MouseKind::ScrollUp), &c, small);
+    assert_eq!(app.view().scroll, 0);
+    let mut app = App::new(Section::Insights);
+    app.handle(&wheel(MouseKind::ScrollDown), &c, small);
+    assert_eq!(app.view().selected, 1);
+}
+
+#[test]
+fn m_toggles_mouse_capture_and_y_copies_the_email() {
+    let c = shipped();
+    let mut app = App::new(Section::About);
+    assert!(app.mouse);
+    app.handle(&ch('m'), &c, SIZE);
+    assert!(!app.mouse);
+    assert_eq!(app.notice, Some(Notice::MouseOff));
+    assert_eq!(app.effects, [Effect::Mouse(false)]);
+    // With capture off, clicks are not ours.
+    assert_eq!(app.handle(&click(36, 1), &c, SIZE), Flow::Unchanged);
+    assert_eq!(app.section, Section::About);
+    app.effects.clear();
+    app.handle(&ch('y'), &c, SIZE);
+    assert_eq!(app.effects, [Effect::Copy("akshaykbkale@gmail.com".into())]);
+    assert_eq!(app.notice, Some(Notice::Copied));
+    app.handle(&ch('k'), &c, SIZE);
+    assert_eq!(app.notice, None, "any key clears the notice");
+}

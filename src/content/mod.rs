@@ -28,6 +28,9 @@ pub struct Content {
     pub insights: Insights,
     pub projects: Projects,
     pub contact: Contact,
+    /// The UI's colours; not part of the JSON export.
+    #[serde(skip)]
+    pub theme: Palette,
 }
 
 /// The content files, in the order their sections appear.
@@ -40,6 +43,9 @@ pub const FILES: [&str; 6] = [
     "contact.toml",
 ];
 
+/// The optional file of UI colours.
+pub const THEME_FILE: &str = "theme.toml";
+
 /// Loads and validates every file in `dir`, collecting all problems rather
 /// than stopping at the first.
 pub fn load(dir: &Path) -> Result<Content, ContentError> {
@@ -50,7 +56,14 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
     let insights = load_file(dir, FILES[3], validate::insights, &mut problems);
     let projects = load_file(dir, FILES[4], validate::projects, &mut problems);
     let contact = load_file(dir, FILES[5], validate::contact, &mut problems);
-    match (profile, experience, skills, insights, projects, contact) {
+    let theme = if dir.join(THEME_FILE).exists() {
+        load_file(dir, THEME_FILE, |_: &Palette| Vec::new(), &mut problems)
+    } else {
+        Some(Palette::default())
+    };
+    match (
+        profile, experience, skills, insights, projects, contact, theme,
+    ) {
         (
             Some(profile),
             Some(experience),
@@ -58,6 +71,7 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
             Some(insights),
             Some(projects),
             Some(contact),
+            Some(theme),
         ) if problems.is_empty() => Ok(Content {
             profile,
             experience,
@@ -65,6 +79,7 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
             insights,
             projects,
             contact,
+            theme,
         }),
         _ => Err(ContentError { problems }),
     }

@@ -123,6 +123,50 @@ pub struct Project {
     pub url: Option<String>,
 }
 
+/// `theme.toml` (optional): the UI's colours, as `#rrggbb`. Terminals with
+/// fewer colours get the nearest ones; a missing field keeps its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Palette {
+    /// Names, the selected tab and item.
+    pub accent: Rgb,
+    /// Headings, markers and key names.
+    pub highlight: Rgb,
+    /// Secondary text: dates, hints, rules.
+    pub muted: Rgb,
+    /// Links.
+    pub link: Rgb,
+}
+
+impl Default for Palette {
+    fn default() -> Self {
+        Palette {
+            accent: Rgb(0x4f, 0xa8, 0xd8),
+            highlight: Rgb(0xe0, 0x8f, 0x4f),
+            muted: Rgb(0x8a, 0x8a, 0x8a),
+            link: Rgb(0x5f, 0xaf, 0xaf),
+        }
+    }
+}
+
+/// A colour written `#rrggbb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl TryFrom<String> for Rgb {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let hex = text
+            .strip_prefix('#')
+            .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))
+            .ok_or_else(|| format!("colour {text:?} is not of the form \"#rrggbb\""))?;
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string());
+        Ok(Rgb(byte(0)?, byte(2)?, byte(4)?))
+    }
+}
+
 /// `contact.toml`: how to reach the owner.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

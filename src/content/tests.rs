@@ -12,7 +12,7 @@ fn shipped() -> PathBuf {
 /// A copy of the shipped content with one file replaced.
 fn with_file(name: &str, text: &[u8]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for file in FILES {
+    for file in FILES.iter().chain([&THEME_FILE]) {
         std::fs::copy(shipped().join(file), dir.path().join(file)).unwrap();
     }
     std::fs::write(dir.path().join(name), text).unwrap();
@@ -152,4 +152,31 @@ fn rejects_urls_that_are_not_links() {
         problems(&dir),
         ["insights.toml:4:7: `url` must start with https:// or http:// (got \"javascript:x\")"]
     );
+}
+
+#[test]
+fn theme_is_optional_and_validated() {
+    let dir = with_file(
+        "contact.toml",
+        &std::fs::read(shipped().join("contact.toml")).unwrap(),
+    );
+    std::fs::remove_file(dir.path().join(THEME_FILE)).ok();
+    assert_eq!(load(dir.path()).unwrap().theme, Palette::default());
+
+    std::fs::write(dir.path().join(THEME_FILE), "accent = \"#102030\"\n").unwrap();
+    let theme = load(dir.path()).unwrap().theme;
+    assert_eq!(theme.accent, Rgb(0x10, 0x20, 0x30));
+    assert_eq!(theme.muted, Palette::default().muted);
+
+    std::fs::write(
+        dir.path().join(THEME_FILE),
+        "accent = \"#102030\"\nlink = \"blue\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        problems(&dir),
+        ["theme.toml:2:8: colour \"blue\" is not of the form \"#rrggbb\""]
+    );
+    std::fs::write(dir.path().join(THEME_FILE), "background = \"#000000\"\n").unwrap();
+    assert!(problems(&dir)[0].starts_with("theme.toml:1:1: unknown field `background`"));
 }

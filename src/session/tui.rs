@@ -19,7 +19,9 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::{Pty, Visitor, WRITE_TIMEOUT};
-use crate::app::{App, Flow};
+use base64::Engine as _;
+
+use crate::app::{App, Effect, Flow};
 use crate::content::Content;
 use crate::term::caps::ClientEnv;
 use crate::term::frame::FrameBuf;
@@ -32,6 +34,9 @@ use crate::ui::theme::Theme;
 
 /// How long after the last frame the screen buffers are released.
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
+
+/// How long a notice (such as "copied") stays in the footer.
+const NOTICE_FOR: Duration = Duration::from_secs(3);
 
 /// Most channel messages applied before a frame is drawn, so a flood of
 /// input still gets a frame out now and then.
@@ -79,7 +84,7 @@ pub async fn run(
 ) -> Option<u32> {
     let mut tui = Tui {
         app: App::for_user(&visitor.user),
-        theme: Theme::new(env.color_depth()),
+        theme: Theme::new(&content.theme, env.color_depth()),
         size: pty.size,
         parser: InputParser::new(),
         renderer: Renderer::new(env.hyperlinks()),
@@ -91,6 +96,9 @@ pub async fn run(
     };
     let mut first = Vec::with_capacity(4096);
     first.extend_from_slice(modes::ENTER);
+    if tui.app.mouse {
+        first.extend_from_slice(modes::MOUSE_ON);
+    }
     first.extend_from_slice(&tui.frame());
     if !send(channel, Bytes::from(first)).await {
         return None;
@@ -100,6 +108,7 @@ pub async fn run(
         panic!("fault injection: a session panics after its first frame");
     }
     let mut release_at = Some(Instant::now() + RELEASE_AFTER);
+    let mut notice_until: Option<Instant> = None;
     let end = loop {
         let esc_at = tui.parser.pending_timeout().map(|t| Instant::now() + t);
         tokio::select! {
@@ -107,6 +116,10 @@ pub async fn run(
             () = shutdown.cancelled() => break End::Shutdown,
             message = channel.wait() => tui.apply(message),
             () = sleep_until(esc_at) => tui.parser.flush_timeout(&mut tui.events),
+            () = sleep_until(notice_until) => {
+                tui.app.notice = None;
+                tui.dirty = true;
+            }
             () = sleep_until(release_at) => {
                 tui.release();
                 release_at = None;
@@ -127,6 +140,11 @@ pub async fn run(
         if let Some(end) = tui.run_events().or(tui.ending.take()) {
             break end;
         }
+        notice_until = match (tui.app.notice, notice_until) {
+            (None, _) => None,
+            (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
+            (Some(_), until) => until,
+        };
         if tui.dirty {
             tui.dirty = false;
             let frame = tui.frame();
@@ -190,8 +208,20 @@ impl Tui {
         None
     }
 
-    /// Renders the current view; the bytes that change the screen to it.
+    /// The bytes that bring the screen up to date: the app's terminal
+    /// effects (clipboard, mouse mode), then the changed cells.
     fn frame(&mut self) -> Bytes {
+        for effect in self.app.effects.drain(..) {
+            match effect {
+                Effect::Copy(text) => {
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                    self.out
+                        .extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
+                }
+                Effect::Mouse(true) => self.out.extend(modes::MOUSE_ON),
+                Effect::Mouse(false) => self.out.extend(modes::MOUSE_OFF),
+            }
+        }
         let area = Rect::new(0, 0, self.size.cols, self.size.rows);
         let screen = Screen {
             content: &self.content,

@@ -131,9 +131,24 @@ fn write_diff(prev: &Buffer, next: &Buffer, links: &[Link], out: &mut FrameBuf) 
             open_link = None;
         }
         if cursor != Some((x, y)) {
-            scratch.clear();
-            let _ = write!(scratch, "\x1b[{};{}H", y + 1, x + 1);
-            out.extend(scratch.as_bytes());
+            // A short gap on the same row is cheaper to print than to jump,
+            // when it needs no change of pen or link.
+            let fill = cursor
+                .filter(|&(cx, cy)| cy == y && cx < x && x - cx <= MAX_FILL)
+                .map(|(cx, _)| cx)
+                .filter(|&cx| (cx..x).all(|gx| plain_fill(next, gx, y, pen, links, open_link)));
+            match fill {
+                Some(cx) => {
+                    for gx in cx..x {
+                        out.extend(symbol(&next[(gx, y)]).as_bytes());
+                    }
+                }
+                None => {
+                    scratch.clear();
+                    let _ = write!(scratch, "\x1b[{};{}H", y + 1, x + 1);
+                    out.extend(scratch.as_bytes());
+                }
+            }
         }
         if let Some(i) = link
             && open_link != link
@@ -169,6 +184,27 @@ fn write_diff(prev: &Buffer, next: &Buffer, links: &[Link], out: &mut FrameBuf) 
     if pen != PLAIN {
         out.extend(b"\x1b[0m");
     }
+}
+
+/// Longest gap printed instead of a cursor jump (a jump costs 6–8 bytes).
+const MAX_FILL: u16 = 6;
+
+/// Whether the cell at (x, y) can be printed as gap filler: one column
+/// wide, in the current pen, under the current link.
+fn plain_fill(
+    next: &Buffer,
+    x: u16,
+    y: u16,
+    pen: Pen,
+    links: &[Link],
+    open: Option<usize>,
+) -> bool {
+    let cell = &next[(x, y)];
+    cell.fg == pen.fg
+        && cell.bg == pen.bg
+        && cell.modifier == pen.modifier
+        && cell.symbol().len() == 1
+        && links.iter().position(|l| l.covers(x, y)) == open
 }
 
 /// What to print for a cell: never a control character, whatever a widget

@@ -23,10 +23,9 @@ pub fn header(area: Rect, buf: &mut Buffer, content: &Content, theme: &Theme) {
     }
 }
 
-/// Tab labels with their number keys when they fit, without numbers when
-/// only that fits, else `‹ 2/6 Experience ›`.
-pub fn tabs(area: Rect, buf: &mut Buffer, current: Section, theme: &Theme) {
-    let width = usize::from(area.width);
+/// The tab labels that fit the width: with their number keys, without,
+/// or `None` when only the compact selector fits.
+fn tab_labels(width: u16) -> Option<Vec<String>> {
     let labels = |numbered: bool| -> Vec<String> {
         Section::ALL
             .iter()
@@ -36,9 +35,25 @@ pub fn tabs(area: Rect, buf: &mut Buffer, current: Section, theme: &Theme) {
             })
             .collect()
     };
-    let fits = |labels: &[String]| labels.iter().map(|l| l.width()).sum::<usize>() <= width;
-    let full = [labels(true), labels(false)].into_iter().find(|l| fits(l));
-    match full {
+    let fits =
+        |labels: &[String]| labels.iter().map(|l| l.width()).sum::<usize>() <= usize::from(width);
+    [labels(true), labels(false)].into_iter().find(|l| fits(l))
+}
+
+/// `‹ 2/6 Experience ›`, for screens too narrow for every tab.
+fn compact_label(current: Section) -> String {
+    format!(
+        "‹ {}/{} {} ›",
+        current.index() + 1,
+        Section::ALL.len(),
+        current.title()
+    )
+}
+
+/// Tab labels with their number keys when they fit, without numbers when
+/// only that fits, else the compact selector.
+pub fn tabs(area: Rect, buf: &mut Buffer, current: Section, theme: &Theme) {
+    match tab_labels(area.width) {
         Some(labels) => {
             let mut x = area.x;
             for (section, label) in Section::ALL.iter().zip(&labels) {
@@ -53,15 +68,50 @@ pub fn tabs(area: Rect, buf: &mut Buffer, current: Section, theme: &Theme) {
             }
         }
         None => {
-            let label = format!(
-                "‹ {}/{} {} ›",
-                current.index() + 1,
-                Section::ALL.len(),
-                current.title()
+            let label = compact_label(current);
+            buf.set_stringn(
+                area.x,
+                area.y,
+                &label,
+                usize::from(area.width),
+                theme.tab_active,
             );
-            buf.set_stringn(area.x, area.y, &label, width, theme.tab_active);
         }
     }
+}
+
+/// What a click at column `x` of the tab row means.
+pub fn tab_at(area: Rect, current: Section, x: u16) -> Option<TabHit> {
+    let offset = usize::from(x.checked_sub(area.x)?);
+    match tab_labels(area.width) {
+        Some(labels) => {
+            let mut start = 0;
+            for (section, label) in Section::ALL.iter().zip(&labels) {
+                let end = start + label.width();
+                if (start..end).contains(&offset) {
+                    return Some(TabHit::Section(*section));
+                }
+                start = end;
+            }
+            None
+        }
+        None => {
+            let width = compact_label(current).width();
+            match offset {
+                0..2 => Some(TabHit::Prev),
+                o if o + 2 >= width && o < width => Some(TabHit::Next),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// A click on the tab row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TabHit {
+    Section(Section),
+    Prev,
+    Next,
 }
 
 pub fn rule(area: Rect, buf: &mut Buffer, theme: &Theme) {

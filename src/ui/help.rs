@@ -19,6 +19,9 @@ pub const BINDINGS: &[(&str, &str)] = &[
     ("enter", "open the selected item"),
     ("esc backspace", "back"),
     ("c", "contact"),
+    ("y", "copy my email to your clipboard"),
+    ("m", "mouse on / off (off: select text)"),
+    ("mouse", "click tabs and items, wheel scrolls"),
     ("?", "this help"),
     ("q ctrl-c", "quit"),
 ];

@@ -22,7 +22,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use crate::app::{App, Section, View};
+use crate::app::{App, Notice, Section, View};
 use crate::content::Content;
 use crate::term::render::Link;
 use crate::term::size::Size;
@@ -212,7 +212,20 @@ impl Screen<'_> {
             self.theme,
         );
         let links = paint_rows(&doc, first, areas.body, buf, self.theme);
-        chrome::footer(areas.footer, buf, section, view, self.app.help, self.theme);
+        match self.app.notice {
+            Some(notice) => {
+                let text = notice_text(notice, self.content);
+                let width = usize::from(areas.footer.width);
+                buf.set_stringn(
+                    areas.footer.x,
+                    areas.footer.y,
+                    &text,
+                    width,
+                    self.theme.accent,
+                );
+            }
+            None => chrome::footer(areas.footer, buf, section, view, self.app.help, self.theme),
+        }
         if self.app.help {
             help::overlay(area, buf, self.theme);
             return Vec::new();
@@ -224,6 +237,48 @@ impl Screen<'_> {
 impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         self.draw(area, buf);
+    }
+}
+
+/// What a mouse click at a screen position means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    Tab(Section),
+    PrevSection,
+    NextSection,
+    /// A list item, by index.
+    Item(usize),
+}
+
+/// Hit-tests a click with the same layout the screen was drawn with.
+pub fn hit(content: &Content, app: &App, size: Size, column: u16, row: u16) -> Option<Hit> {
+    let areas = layout(Rect::new(0, 0, size.cols, size.rows))?;
+    let at = ratatui::layout::Position::new(column, row);
+    if areas.tabs.contains(at) {
+        return chrome::tab_at(areas.tabs, app.section, column).map(|tab| match tab {
+            chrome::TabHit::Section(section) => Hit::Tab(section),
+            chrome::TabHit::Prev => Hit::PrevSection,
+            chrome::TabHit::Next => Hit::NextSection,
+        });
+    }
+    let view = app.view();
+    if !areas.body.contains(at) || view.scrolls_text(app.section) {
+        return None;
+    }
+    let m = measure(content, app.section, view, size);
+    let doc_row = m.list_offset(view) + usize::from(row - areas.body.y);
+    m.items
+        .iter()
+        .position(|r| r.contains(&doc_row))
+        .map(Hit::Item)
+}
+
+/// The text of a short-lived notice.
+fn notice_text(notice: Notice, content: &Content) -> String {
+    match notice {
+        Notice::Copied => format!("copied {} to your clipboard", content.contact.email),
+        Notice::MouseOn => "mouse on: click tabs and items, wheel scrolls".to_string(),
+        Notice::MouseOff => "mouse off: select text with your terminal · m turns it on".to_string(),
     }
 }
 

@@ -17,7 +17,7 @@ fn shipped() -> Content {
 }
 
 fn render(content: &Content, app: &App, cols: u16, rows: u16) -> Buffer {
-    let theme = Theme::new(ColorDepth::Ansi256);
+    let theme = Theme::new(&content.theme, ColorDepth::Ansi256);
     let mut terminal = Terminal::new(TestBackend::new(cols, rows)).unwrap();
     let screen = Screen {
         content,
@@ -200,7 +200,7 @@ fn renders_at_degenerate_sizes_without_panicking() {
                 (21, 9),
                 (500, 200),
             ] {
-                let theme = Theme::new(ColorDepth::None);
+                let theme = Theme::new(&content.theme, ColorDepth::None);
                 let mut buf = Buffer::empty(Rect::new(0, 0, cols, rows));
                 let screen = Screen {
                     content: &content,

@@ -5,24 +5,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::content::{Palette, Rgb};
 use crate::term::caps::ColorDepth;
-
-/// The palette, in RGB. Mid-tone colours that read on dark and light
-/// backgrounds alike (the UI never paints a background of its own).
-#[derive(Debug, Clone, Copy)]
-pub struct Palette {
-    pub accent: (u8, u8, u8),
-    pub highlight: (u8, u8, u8),
-    pub muted: (u8, u8, u8),
-    pub link: (u8, u8, u8),
-}
-
-pub const PALETTE: Palette = Palette {
-    accent: (0x4f, 0xa8, 0xd8),
-    highlight: (0xe0, 0x8f, 0x4f),
-    muted: (0x8a, 0x8a, 0x8a),
-    link: (0x5f, 0xaf, 0xaf),
-};
 
 /// Styles by what they mean, built for one session's colour depth.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +27,8 @@ pub struct Theme {
 }
 
 impl Theme {
-    pub fn new(depth: ColorDepth) -> Theme {
-        let p = PALETTE;
+    pub fn new(palette: &Palette, depth: ColorDepth) -> Theme {
+        let p = palette;
         let fg = |rgb| match degrade(rgb, depth) {
             Some(color) => Style::new().fg(color),
             None => Style::new(),
@@ -87,7 +71,8 @@ impl Theme {
 
 /// The colour to send for an RGB colour at a depth; `None` means send no
 /// colour code at all.
-pub fn degrade(rgb: (u8, u8, u8), depth: ColorDepth) -> Option<Color> {
+pub fn degrade(rgb: Rgb, depth: ColorDepth) -> Option<Color> {
+    let rgb = (rgb.0, rgb.1, rgb.2);
     match depth {
         ColorDepth::None => None,
         ColorDepth::TrueColor => Some(Color::Rgb(rgb.0, rgb.1, rgb.2)),
@@ -170,7 +155,7 @@ mod tests {
 
     #[test]
     fn degrades_to_the_nearest_colour() {
-        let rgb = (0x4f, 0xa8, 0xd8);
+        let rgb = Rgb(0x4f, 0xa8, 0xd8);
         assert_eq!(
             degrade(rgb, ColorDepth::TrueColor),
             Some(Color::Rgb(0x4f, 0xa8, 0xd8))
@@ -178,15 +163,15 @@ mod tests {
         // 0x4f→95 (1), 0xa8→175 (3), 0xd8→215 (4): 16 + 36 + 18 + 4.
         assert_eq!(degrade(rgb, ColorDepth::Ansi256), Some(Color::Indexed(74)));
         assert_eq!(
-            degrade((0x8a, 0x8a, 0x8a), ColorDepth::Ansi256),
+            degrade(Rgb(0x8a, 0x8a, 0x8a), ColorDepth::Ansi256),
             Some(Color::Indexed(245))
         );
         assert_eq!(
-            degrade((250, 10, 10), ColorDepth::Ansi16),
+            degrade(Rgb(250, 10, 10), ColorDepth::Ansi16),
             Some(Color::LightRed)
         );
         assert_eq!(
-            degrade((0x8a, 0x8a, 0x8a), ColorDepth::Ansi16),
+            degrade(Rgb(0x8a, 0x8a, 0x8a), ColorDepth::Ansi16),
             Some(Color::DarkGray)
         );
         assert_eq!(degrade(rgb, ColorDepth::None), None);
@@ -194,7 +179,7 @@ mod tests {
 
     #[test]
     fn no_colour_theme_has_no_colours() {
-        let theme = Theme::new(ColorDepth::None);
+        let theme = Theme::new(&Palette::default(), ColorDepth::None);
         for style in [
             theme.base,
             theme.muted,

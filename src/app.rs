@@ -3,6 +3,8 @@
 //! of the session follows. Geometry (how many rows a page is, how far a
 //! section can scroll) comes from the same pure layout the renderer uses.
 
+pub mod field;
+
 use crate::content::Content;
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
 use crate::term::size::Size;

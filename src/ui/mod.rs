@@ -9,6 +9,7 @@ mod chrome;
 mod contact;
 pub mod doc;
 mod experience;
+pub mod field;
 mod help;
 mod insights;
 mod list;

@@ -6,6 +6,7 @@ use std::path::Path;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
+use unicode_width::UnicodeWidthStr;
 
 use super::*;
 use crate::app::{App, Section};
@@ -36,8 +37,12 @@ fn text(buf: &Buffer) -> Vec<String> {
     (0..area.height)
         .map(|y| {
             let mut line = String::new();
-            for x in 0..area.width {
-                line.push_str(buf[(x, y)].symbol());
+            let mut x = 0;
+            while x < area.width {
+                let symbol = buf[(area.x + x, area.y + y)].symbol();
+                line.push_str(symbol);
+                // A wide character covers the next cell too.
+                x += symbol.width().max(1) as u16;
             }
             line.trim_end().to_string()
         })
@@ -227,4 +232,97 @@ fn help_overlay_lists_the_keys() {
     ] {
         assert!(screen.contains(text), "{text}:\n{screen}");
     }
+}
+
+mod sampled_sizes {
+    use proptest::prelude::*;
+    use ratatui::buffer::Cell;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Every section, in every state, at sizes from 1x1 to 200x60,
+        /// drawn into part of a larger buffer: no panic, and not one cell
+        /// outside its area touched.
+        #[test]
+        fn renders_inside_its_area_at_any_size(
+            section in 0usize..6,
+            selected in 0usize..8,
+            detail: bool,
+            help: bool,
+            scroll in 0usize..200,
+            offset in 0usize..50,
+            cols in 1u16..=200,
+            rows in 1u16..=60,
+            x in 0u16..7,
+            y in 0u16..5,
+            depth in 0usize..4,
+        ) {
+            let content = shipped();
+            let section = Section::ALL[section];
+            let mut app = App::new(section);
+            let view = &mut app.views[section.index()];
+            view.selected = selected.min(section.item_count(&content).saturating_sub(1));
+            view.detail = detail;
+            view.scroll = scroll;
+            view.offset = offset;
+            app.help = help;
+            let depth = [ColorDepth::None, ColorDepth::Ansi16, ColorDepth::Ansi256, ColorDepth::TrueColor][depth];
+            let theme = Theme::new(&content.theme, depth);
+            let outer = Rect::new(0, 0, cols + 14, rows + 10);
+            let sentinel = Cell::new("¤");
+            let mut buf = Buffer::filled(outer, sentinel.clone());
+            let area = Rect::new(x, y, cols, rows);
+            let screen = Screen { content: &content, app: &app, theme: &theme };
+            let links = screen.draw(area, &mut buf);
+            for py in 0..outer.height {
+                for px in 0..outer.width {
+                    if !area.contains(ratatui::layout::Position::new(px, py)) {
+                        prop_assert_eq!(&buf[(px, py)], &sentinel, "cell ({}, {}) outside {:?}", px, py, area);
+                    }
+                }
+            }
+            for link in links {
+                prop_assert!(link.y >= area.y && link.y < area.bottom());
+                prop_assert!(link.x >= area.x && link.x + link.width <= area.right());
+            }
+        }
+    }
+}
+
+#[test]
+fn wide_characters_in_content_stay_aligned() {
+    let mut content = shipped();
+    content.projects.projects[0].name = "日本語のプロジェクト 🚀 emoji".into();
+    content.projects.projects[0].kind = Some("開発 · ✨".into());
+    content.profile.name = "山田 太郎".into();
+    let mut app = App::new(Section::Projects);
+    for cols in [80, 40, 23] {
+        let lines = text(&render(&content, &app, cols, 24));
+        let name_row = lines.iter().find(|l| l.contains("日本語")).unwrap();
+        // The gutter and the title start where they do for ASCII titles.
+        let ascii_row = lines
+            .iter()
+            .find(|l| l.contains("Code Understanding"))
+            .unwrap();
+        let col_of = |line: &str, needle: &str| line[..line.find(needle).unwrap()].chars().count();
+        assert_eq!(
+            col_of(name_row, "日"),
+            col_of(ascii_row, "Code"),
+            "{cols}: {lines:#?}"
+        );
+        // The header's right-aligned email still fits after a wide name.
+        assert!(
+            lines[0].starts_with(" 山田 太郎") || cols < 30,
+            "{lines:#?}"
+        );
+    }
+    app.views[Section::Projects.index()].detail = true;
+    let lines = text(&render(&content, &app, 30, 15));
+    assert!(
+        lines.iter().any(|l| l.contains("開発 · ✨ · 2025")),
+        "{lines:#?}"
+    );
 }

@@ -5,6 +5,7 @@
 mod util;
 
 mod cli;
+mod clients;
 mod exec;
 mod host_key;
 mod hostile;

@@ -450,6 +450,45 @@ pub fn ssh_args(addr: SocketAddr, user: &str) -> Vec<String> {
     .collect()
 }
 
+/// Whether an extra client (plink, dbclient) is installed. Missing, the
+/// test says loudly that it is skipped — unless SSHFOLIO_REQUIRE_CLIENTS=1
+/// (set by .ci/run after installing them), where that is a failure.
+pub fn have_client(program: &str, version_arg: &str) -> bool {
+    let found = Command::new(program)
+        .arg(version_arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        if std::env::var("SSHFOLIO_REQUIRE_CLIENTS").as_deref() == Ok("1") {
+            panic!("{program} is required (SSHFOLIO_REQUIRE_CLIENTS=1) but not installed");
+        }
+        eprintln!("SKIPPED: {program} is not installed; this client is not tested here");
+    }
+    found
+}
+
+/// Runs a client program to completion with stdin closed.
+pub fn run_program(program: &str, args: &[String]) -> std::process::Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{program} {args:?} did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Fails with a clear message if the OpenSSH client is missing.
 pub fn require_ssh() {
     let found = Command::new("ssh")
@@ -520,6 +559,13 @@ pub struct PtySsh {
 impl PtySsh {
     pub fn spawn(addr: SocketAddr, user: &str, cols: u16, rows: u16) -> PtySsh {
         require_ssh();
+        let mut args = vec!["-tt".to_string()];
+        args.extend(ssh_args(addr, user));
+        PtySsh::spawn_program("ssh", &args, cols, rows)
+    }
+
+    /// Any SSH client program, in a pseudo-terminal of `cols` x `rows`.
+    pub fn spawn_program(program: &str, args: &[String], cols: u16, rows: u16) -> PtySsh {
         let pty = portable_pty::native_pty_system();
         let pair = pty
             .openpty(portable_pty::PtySize {
@@ -529,9 +575,8 @@ impl PtySsh {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = portable_pty::CommandBuilder::new("ssh");
-        cmd.arg("-tt");
-        cmd.args(ssh_args(addr, user));
+        let mut cmd = portable_pty::CommandBuilder::new(program);
+        cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);

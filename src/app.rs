@@ -4,6 +4,9 @@
 //! section can scroll) comes from the same pure layout the renderer uses.
 
 pub mod field;
+pub mod form;
+
+use form::{Answer, Draft, Form};
 
 use crate::content::Content;
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
@@ -122,14 +125,21 @@ pub struct App {
     pub mouse: bool,
     /// A short confirmation shown in the footer until the next key.
     pub notice: Option<Notice>,
-    /// What the session must send besides the frame; it drains these.
+    /// What the session must do besides drawing; it drains these.
     pub effects: Vec<Effect>,
+    /// The contact form, while it is open (in the Contact section).
+    pub form: Option<Form>,
+    /// A message was sent during this session.
+    pub sent: bool,
+    /// Sections seen, one bit per section index.
+    pub visited: u8,
 }
 
 /// Confirmations shown for a moment in the footer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     Copied,
+    Sent,
     MouseOn,
     MouseOff,
 }
@@ -141,6 +151,8 @@ pub enum Effect {
     Copy(String),
     /// Switch mouse reporting on or off.
     Mouse(bool),
+    /// Store this message; the answer comes back through `App::answer`.
+    Send(Draft),
 }
 
 /// What the session should do after an event.
@@ -160,6 +172,9 @@ impl App {
             mouse: true,
             notice: None,
             effects: Vec::new(),
+            form: None,
+            sent: false,
+            visited: 1 << start.index(),
         }
     }
 
@@ -182,15 +197,27 @@ impl App {
         let flow = match event {
             InputEvent::Key(key) => {
                 self.notice = None;
-                self.key(*key, content, size)
+                match &mut self.form {
+                    Some(form) if self.section == Section::Contact => {
+                        self.form_key(*key);
+                        Flow::Unchanged
+                    }
+                    _ => self.key(*key, content, size),
+                }
             }
-            InputEvent::Mouse(mouse) if self.mouse => {
+            InputEvent::Paste(text) => {
+                if let Some(form) = self.form.as_mut().filter(|_| self.section == Section::Contact) {
+                    form.paste(text);
+                }
+                Flow::Unchanged
+            }
+            InputEvent::Mouse(mouse) if self.mouse && self.form.is_none() => {
                 self.mouse(mouse, content, size);
                 Flow::Unchanged
             }
-            // Paste and focus have no meaning outside the form.
             _ => Flow::Unchanged,
         };
+        self.visited |= 1 << self.section.index();
         match flow {
             Flow::Quit => Flow::Quit,
             _ if *self != before => Flow::Redraw,
@@ -200,7 +227,7 @@ impl App {
 
     /// Brings stored offsets in line with what is on screen, after a resize.
     pub fn settle(&mut self, content: &Content, size: Size) {
-        let m = ui::measure(content, self.section, self.view(), size);
+        let m = ui::measure(content, self, size);
         let view = self.view_mut();
         view.scroll = view.scroll.min(m.scroll_limit());
         view.offset = m.list_offset(view);
@@ -232,7 +259,10 @@ impl App {
             Key::Char(c @ '1'..='6') => {
                 self.section = Section::ALL[usize::from(c as u8 - b'1')];
             }
-            Key::Char('c') => self.section = Section::Contact,
+            Key::Char('c') => {
+                self.section = Section::Contact;
+                self.form.get_or_insert_with(Form::new);
+            }
             Key::Char('y') => {
                 self.effects
                     .push(Effect::Copy(content.contact.email.clone()));
@@ -267,6 +297,43 @@ impl App {
         Flow::Unchanged
     }
 
+    /// Keys while the form is open: it decides, and may hand over a draft.
+    fn form_key(&mut self, key: KeyEvent) {
+        let Some(form) = &mut self.form else {
+            return;
+        };
+        match form.key(key) {
+            form::Outcome::Stay => {}
+            form::Outcome::Close => self.form = None,
+            form::Outcome::Send(draft) => self.effects.push(Effect::Send(draft)),
+        }
+    }
+
+    /// The inbox's answer to the draft sent from the form.
+    pub fn answer(&mut self, answer: Answer) {
+        match answer {
+            Answer::Sent => {
+                self.form = None;
+                self.sent = true;
+                self.notice = Some(Notice::Sent);
+            }
+            other => {
+                if let Some(form) = &mut self.form {
+                    form.answer(other);
+                }
+            }
+        }
+    }
+
+    /// The names of the sections seen, in tab order.
+    pub fn visited_sections(&self) -> Vec<&'static str> {
+        Section::ALL
+            .iter()
+            .filter(|s| self.visited & (1 << s.index()) != 0)
+            .map(|s| s.name())
+            .collect()
+    }
+
     /// Clicks pick tabs and items (a click on the selected item opens it);
     /// the wheel scrolls.
     fn mouse(&mut self, mouse: &MouseEvent, content: &Content, size: Size) {
@@ -294,7 +361,7 @@ impl App {
                         self.view_mut().scroll = 0;
                     }
                     Some(Hit::Item(i)) => {
-                        let m = ui::measure(content, self.section, self.view(), size);
+                        let m = ui::measure(content, self, size);
                         let view = self.view_mut();
                         view.selected = i;
                         view.offset = m.list_offset(view);
@@ -309,7 +376,7 @@ impl App {
     /// Moves the selection in a list, or scrolls a text, within bounds.
     fn go(&mut self, content: &Content, size: Size, motion: Motion) {
         let section = self.section;
-        let m = ui::measure(content, section, self.view(), size);
+        let m = ui::measure(content, self, size);
         let view = self.view_mut();
         if view.scrolls_text(section) {
             let page = m.body_rows.saturating_sub(1).max(1);

@@ -43,6 +43,9 @@ pub struct ServeArgs {
     /// Directory for the server's data (messages, visits).
     #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
     pub data: PathBuf,
+    /// Messages accepted per client address, and per key, per rolling hour.
+    #[arg(long, env = "SSHFOLIO_MESSAGES_PER_HOUR", default_value_t = 5)]
+    pub messages_per_hour: u32,
 }
 
 #[derive(Debug, Clone, Args)]

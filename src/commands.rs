@@ -2,12 +2,15 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CheckArgs, ServeArgs};
+use crate::inbox::Inbox;
+use crate::session::Shared;
 use crate::{content, host_key, server, ssh};
 
 /// Exit code for invalid content or a failed start.
@@ -53,7 +56,15 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    match runtime.block_on(serve_content(args, content)) {
+    let (inbox, writer) = Inbox::start(&args.data, args.messages_per_hour);
+    let result = runtime.block_on(serve_content(args, Shared { content, inbox }));
+    // Dropping the runtime drops every session's inbox handle; the writer
+    // then finishes what is queued and stops.
+    drop(runtime);
+    if !writer.finish(INBOX_DRAIN) {
+        tracing::error!("the inbox did not finish its queued writes in time");
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sshfolio: {e:#}");
@@ -62,7 +73,10 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
     }
 }
 
-async fn serve_content(args: &ServeArgs, content: Arc<content::Content>) -> Result<()> {
+/// How long shutdown waits for queued inbox writes.
+const INBOX_DRAIN: Duration = Duration::from_secs(5);
+
+async fn serve_content(args: &ServeArgs, shared: Shared) -> Result<()> {
     let key = host_key::load_or_create(&args.keys)?;
     let fingerprint = host_key::fingerprint(&key);
     let config = Arc::new(ssh::config(key));
@@ -73,7 +87,7 @@ async fn serve_content(args: &ServeArgs, content: Arc<content::Content>) -> Resu
     tracing::info!("listening on {addr} (host key {fingerprint})");
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    server::run(listener, config, content, shutdown).await;
+    server::run(listener, config, shared, shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }

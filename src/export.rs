@@ -43,6 +43,17 @@ impl Command {
         })
     }
 
+    /// The command's name, for the visit record.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Resume => "resume",
+            Command::Json => "json",
+            Command::Vcard => "vcard",
+            Command::Help => "help",
+            Command::Section(section) => section.name(),
+        }
+    }
+
     /// The text the command prints.
     pub fn output(self, content: &Content) -> String {
         match self {

@@ -10,6 +10,9 @@
 //! - [`ui`]: rendering, a pure function of content, view state and size.
 //! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
 //! - [`export`]: résumé, section text, JSON and vCard.
+//! - [`message`]: a visitor message's field limits.
+//! - [`sanitize`]: untrusted text made safe to store and show.
+//! - [`inbox`]: messages and visits in SQLite, behind one writer thread.
 //! - [`content`]: the TOML portfolio, validated into one shared `Content`.
 
 pub mod app;
@@ -18,6 +21,9 @@ pub mod commands;
 pub mod content;
 pub mod export;
 pub mod host_key;
+pub mod inbox;
+pub mod message;
+pub mod sanitize;
 pub mod server;
 pub mod session;
 pub mod ssh;

@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::content::Content;
+use crate::session::Shared;
 use crate::ssh::Connection;
 
 /// How long shutdown waits for sessions to finish before giving up on
@@ -28,7 +28,7 @@ const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 pub async fn run(
     listener: TcpListener,
     config: Arc<Config>,
-    content: Arc<Content>,
+    shared: Shared,
     shutdown: CancellationToken,
 ) {
     let connections = TaskTracker::new();
@@ -48,7 +48,7 @@ pub async fn run(
             },
         };
         let handler = Connection::new(
-            content.clone(),
+            shared.clone(),
             Some(peer),
             shutdown.clone(),
             sessions.clone(),

@@ -5,7 +5,6 @@
 //! a session needs reaches the session task as `ChannelMsg`s.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use russh::keys::HashAlg;
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
@@ -13,13 +12,12 @@ use russh::{Channel, ChannelId, ChannelOpenFailure};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::content::Content;
-use crate::session::{self, Visitor};
+use crate::session::{self, Shared, Visitor};
 use crate::term::caps;
 
 /// One SSH connection's protocol state.
 pub struct Connection {
-    content: Arc<Content>,
+    shared: Shared,
     peer: Option<SocketAddr>,
     shutdown: CancellationToken,
     /// Session tasks are tracked so shutdown can wait for them.
@@ -31,13 +29,13 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(
-        content: Arc<Content>,
+        shared: Shared,
         peer: Option<SocketAddr>,
         shutdown: CancellationToken,
         sessions: TaskTracker,
     ) -> Self {
         Connection {
-            content,
+            shared,
             peer,
             shutdown,
             sessions,
@@ -103,13 +101,14 @@ impl Handler for Connection {
         reply.accept().await;
         let visitor = Visitor {
             peer: self.peer,
+            client: String::from_utf8_lossy(session.remote_sshid()).into_owned(),
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
         };
         self.sessions.spawn(session::supervise(
             channel,
             session.handle(),
-            self.content.clone(),
+            self.shared.clone(),
             visitor,
             self.shutdown.clone(),
         ));

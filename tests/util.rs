@@ -17,6 +17,8 @@ use russh::client;
 use russh::keys::{HashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Disconnect};
 use sshfolio::content::{self, Content};
+use sshfolio::inbox::Inbox;
+use sshfolio::session::Shared;
 use sshfolio::{host_key, server, ssh};
 use tokio_util::sync::CancellationToken;
 
@@ -47,22 +49,31 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub fingerprint: String,
     pub content: Arc<Content>,
+    /// The server's data directory (messages.db lives here).
+    pub data: PathBuf,
     shutdown: CancellationToken,
     thread: Option<JoinHandle<()>>,
     _dirs: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
-    /// A server with fresh temp keys.
+    /// A server with fresh temp keys and data.
     pub fn start() -> TestServer {
         let dirs = tempfile::tempdir().unwrap();
-        let mut server = TestServer::start_with_keys(&dirs.path().join("keys"));
+        let mut server = TestServer::start_in(&dirs.path().join("keys"), &dirs.path().join("data"), 5);
         server._dirs = Some(dirs);
         server
     }
 
     /// A server using (and creating if needed) the host key in `keys`.
     pub fn start_with_keys(keys: &Path) -> TestServer {
+        let data = keys.with_file_name("data");
+        TestServer::start_in(keys, &data, 5)
+    }
+
+    /// A server with its keys and data where the test says, and a message
+    /// limit per hour.
+    pub fn start_in(keys: &Path, data: &Path, messages_per_hour: u32) -> TestServer {
         let content = Arc::new(shipped_content());
         let key = host_key::load_or_create(keys).unwrap();
         let fingerprint = host_key::fingerprint(&key);
@@ -73,7 +84,10 @@ impl TestServer {
         let shutdown = CancellationToken::new();
         let thread = {
             let (content, shutdown) = (content.clone(), shutdown.clone());
+            let data = data.to_path_buf();
             std::thread::spawn(move || {
+                let (inbox, writer) = Inbox::start(&data, messages_per_hour);
+                let shared = Shared { content, inbox };
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
                     .enable_all()
@@ -81,14 +95,17 @@ impl TestServer {
                     .unwrap();
                 runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                    server::run(listener, config, content, shutdown).await;
+                    server::run(listener, config, shared, shutdown).await;
                 });
+                drop(runtime);
+                writer.finish(Duration::from_secs(5));
             })
         };
         TestServer {
             addr,
             fingerprint,
             content,
+            data: data.to_path_buf(),
             shutdown,
             thread: Some(thread),
             _dirs: None,

@@ -116,7 +116,7 @@ fn text_scrolls_within_its_length() {
     press(&mut app, &c, small, &[ch('j')]);
     assert_eq!(app.view().scroll, 1);
     press(&mut app, &c, small, &[key(Key::End)]);
-    let limit = ui::measure(&c, Section::About, app.view(), small).scroll_limit();
+    let limit = ui::measure(&c, &app, small).scroll_limit();
     assert!(limit > 5, "about should not fit 40x15");
     assert_eq!(app.view().scroll, limit);
     assert_eq!(app.handle(&ch('j'), &c, small), Flow::Unchanged);
@@ -135,7 +135,7 @@ fn list_offset_follows_the_selection_on_small_screens() {
     let small = Size { cols: 40, rows: 15 };
     let mut app = App::new(Section::Projects);
     press(&mut app, &c, small, &[key(Key::End)]);
-    let m = ui::measure(&c, Section::Projects, app.view(), small);
+    let m = ui::measure(&c, &app, small);
     let item = m.items[5].clone();
     let view = app.view();
     assert!(
@@ -204,7 +204,7 @@ fn resize_keeps_the_selection_visible() {
     press(&mut app, &c, SIZE, &[key(Key::End)]);
     let small = Size { cols: 40, rows: 10 };
     app.settle(&c, small);
-    let m = ui::measure(&c, Section::Insights, app.view(), small);
+    let m = ui::measure(&c, &app, small);
     let item = &m.items[5];
     assert!(
         app.view().offset + m.body_rows >= item.end,
@@ -254,7 +254,7 @@ fn clicking_a_tab_opens_its_section() {
 fn clicking_an_item_selects_it_and_a_second_click_opens_it() {
     let c = shipped();
     let mut app = App::new(Section::Projects);
-    let m = ui::measure(&c, Section::Projects, app.view(), SIZE);
+    let m = ui::measure(&c, &app, SIZE);
     // Body starts on row 5 at 80x24 (header, tabs, rule, title, blank).
     let row = 5 + m.items[2].start as u16;
     app.handle(&click(10, row), &c, SIZE);

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use russh::server::{Handle, Msg};
@@ -19,14 +19,24 @@ use tokio_util::sync::CancellationToken;
 
 use crate::content::Content;
 use crate::export::{self, Command};
+use crate::inbox::{Inbox, Visit};
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};
+
+/// What every session shares: the content and the inbox.
+#[derive(Clone)]
+pub struct Shared {
+    pub content: Arc<Content>,
+    pub inbox: Inbox,
+}
 
 /// Who is on the other end, as far as the connection knows.
 #[derive(Debug, Clone, Default)]
 pub struct Visitor {
     pub peer: Option<SocketAddr>,
+    /// The client's SSH version string, e.g. "SSH-2.0-OpenSSH_9.6".
+    pub client: String,
     /// The login name; picks the start section.
     pub user: String,
     /// SHA256 fingerprint of a key the client proved it holds.
@@ -55,13 +65,13 @@ pub struct Pty {
 pub async fn supervise(
     channel: Channel<Msg>,
     handle: Handle,
-    content: Arc<Content>,
+    shared: Shared,
     visitor: Visitor,
     shutdown: CancellationToken,
 ) {
     let id = channel.id();
     let tui_active = Arc::new(AtomicBool::new(false));
-    let task = tokio::spawn(run(channel, content, visitor, shutdown, tui_active.clone()));
+    let task = tokio::spawn(run(channel, shared, visitor, shutdown, tui_active.clone()));
     if let Err(e) = task.await
         && e.is_panic()
     {
@@ -83,11 +93,13 @@ enum Request {
 
 async fn run(
     mut channel: Channel<Msg>,
-    content: Arc<Content>,
+    shared: Shared,
     visitor: Visitor,
     shutdown: CancellationToken,
     tui_active: Arc<AtomicBool>,
 ) {
+    let started = (SystemTime::now(), Instant::now());
+    let content = shared.content.clone();
     let mut pty: Option<Pty> = None;
     let mut env = ClientEnv::default();
     let mut deadline = pin!(tokio::time::sleep(SETUP_TIMEOUT));
@@ -134,15 +146,40 @@ async fn run(
             Some(_) => {}
         }
     };
+    let mut visit = Visit {
+        started: started.0,
+        duration: Duration::ZERO,
+        peer: visitor.peer.map(|p| p.ip()),
+        client: visitor.client.clone(),
+        term: env.term.clone(),
+        cols: pty.as_ref().map_or(0, |p| p.size.cols),
+        rows: pty.as_ref().map_or(0, |p| p.size.rows),
+        sections: Vec::new(),
+        left_message: false,
+        kind: String::new(),
+    };
     let status = match (request, pty) {
         (Request::Shell, Some(pty)) => {
             tui_active.store(true, Ordering::Relaxed);
-            tui::run(&mut channel, content, &visitor, pty, env, shutdown).await
+            visit.kind = "tui".into();
+            let (status, summary) = tui::run(&mut channel, &shared, &visitor, pty, env, shutdown).await;
+            visit.sections = summary.sections;
+            visit.left_message = summary.left_message;
+            visit.cols = summary.size.cols;
+            visit.rows = summary.size.rows;
+            status
         }
-        (Request::Shell, None) => print(&channel, &export::resume(&content), false).await,
+        (Request::Shell, None) => {
+            visit.kind = "plain".into();
+            print(&channel, &export::resume(&content), false).await
+        }
         (Request::Exec(command), pty) => match Command::parse(&command) {
-            Ok(command) => print(&channel, &command.output(&content), pty.is_some()).await,
+            Ok(command) => {
+                visit.kind = format!("exec {}", command.name());
+                print(&channel, &command.output(&content), pty.is_some()).await
+            }
             Err(line) => {
+                visit.kind = "exec unknown".into();
                 let line = format!("{line}\n");
                 let _ = tokio::time::timeout(
                     WRITE_TIMEOUT,
@@ -158,6 +195,8 @@ async fn run(
     }
     let _ = channel.eof().await;
     let _ = channel.close().await;
+    visit.duration = started.1.elapsed();
+    shared.inbox.record_visit(visit);
 }
 
 /// Writes a text export; status 0 once it is out, none if the client went.

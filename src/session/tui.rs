@@ -6,6 +6,7 @@
 //! next event, so an idle session holds only its view state.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -15,11 +16,15 @@ use bytes::Bytes;
 use ratatui::layout::Rect;
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Pty, Visitor, WRITE_TIMEOUT};
 use base64::Engine as _;
+
+use super::{Pty, Shared, Visitor, WRITE_TIMEOUT};
+use crate::app::form::Answer;
+use crate::inbox::{Inbox, SubmitResult, Submission};
 
 use crate::app::{App, Effect, Flow};
 use crate::content::Content;
@@ -60,6 +65,12 @@ enum End {
 
 struct Tui {
     content: Arc<Content>,
+    inbox: Inbox,
+    /// Who the visitor is, for the message limits.
+    peer: Option<IpAddr>,
+    key_fingerprint: Option<String>,
+    /// The inbox's answer to a message being stored.
+    sending: Option<JoinHandle<SubmitResult>>,
     app: App,
     theme: Theme,
     size: Size,
@@ -74,15 +85,27 @@ struct Tui {
     ending: Option<End>,
 }
 
+/// What the session leaves behind for the visit record.
+pub struct Summary {
+    pub sections: Vec<&'static str>,
+    pub left_message: bool,
+    pub size: Size,
+}
+
 pub async fn run(
     channel: &mut Channel<Msg>,
-    content: Arc<Content>,
+    shared: &Shared,
     visitor: &Visitor,
     pty: Pty,
     env: ClientEnv,
     shutdown: CancellationToken,
-) -> Option<u32> {
+) -> (Option<u32>, Summary) {
+    let content = shared.content.clone();
     let mut tui = Tui {
+        inbox: shared.inbox.clone(),
+        peer: visitor.peer.map(|p| p.ip()),
+        key_fingerprint: visitor.key_fingerprint.clone(),
+        sending: None,
         app: App::for_user(&visitor.user),
         theme: Theme::new(&content.theme, env.color_depth()),
         size: pty.size,
@@ -101,7 +124,7 @@ pub async fn run(
     }
     first.extend_from_slice(&tui.frame());
     if !send(channel, Bytes::from(first)).await {
-        return None;
+        return (None, tui.summary());
     }
     #[cfg(feature = "fault-injection")]
     if visitor.user == "__panic" {
@@ -116,6 +139,15 @@ pub async fn run(
             () = shutdown.cancelled() => break End::Shutdown,
             message = channel.wait() => tui.apply(message),
             () = sleep_until(esc_at) => tui.parser.flush_timeout(&mut tui.events),
+            result = answer(&mut tui.sending) => {
+                tui.sending = None;
+                tui.app.answer(match result {
+                    SubmitResult::Sent => Answer::Sent,
+                    SubmitResult::Limited(wait) => Answer::Limited(wait),
+                    SubmitResult::Invalid | SubmitResult::Failed => Answer::Failed,
+                });
+                tui.dirty = true;
+            }
             () = sleep_until(notice_until) => {
                 tui.app.notice = None;
                 tui.dirty = true;
@@ -140,6 +172,7 @@ pub async fn run(
         if let Some(end) = tui.run_events().or(tui.ending.take()) {
             break end;
         }
+        tui.apply_effects();
         notice_until = match (tui.app.notice, notice_until) {
             (None, _) => None,
             (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
@@ -154,7 +187,10 @@ pub async fn run(
             release_at = Some(Instant::now() + RELEASE_AFTER);
         }
     };
-    finish(channel, end).await
+    // A message being stored is finished, not abandoned, whatever ended
+    // the session: its writer thread completes it regardless.
+    let status = finish(channel, end).await;
+    (status, tui.summary())
 }
 
 /// Leaves the visitor's terminal as it was and gives the exit status.
@@ -208,20 +244,44 @@ impl Tui {
         None
     }
 
-    /// The bytes that bring the screen up to date: the app's terminal
-    /// effects (clipboard, mouse mode), then the changed cells.
-    fn frame(&mut self) -> Bytes {
-        for effect in self.app.effects.drain(..) {
+    /// Carries out what the app asked for: terminal bytes (clipboard,
+    /// mouse mode) go ahead of the next frame, a message goes to the inbox.
+    fn apply_effects(&mut self) {
+        for effect in std::mem::take(&mut self.app.effects) {
             match effect {
                 Effect::Copy(text) => {
                     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                    self.out
-                        .extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
+                    self.out.extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
                 }
                 Effect::Mouse(true) => self.out.extend(modes::MOUSE_ON),
                 Effect::Mouse(false) => self.out.extend(modes::MOUSE_OFF),
+                Effect::Send(draft) => {
+                    let submission = Submission {
+                        submission_id: draft.submission_id,
+                        name: draft.name,
+                        contact: draft.contact,
+                        message: draft.message,
+                        peer: self.peer,
+                        key_fingerprint: self.key_fingerprint.clone(),
+                    };
+                    let inbox = self.inbox.clone();
+                    self.sending = Some(tokio::spawn(async move { inbox.submit(submission).await }));
+                }
             }
+            self.dirty = true;
         }
+    }
+
+    fn summary(&self) -> Summary {
+        Summary {
+            sections: self.app.visited_sections(),
+            left_message: self.app.sent,
+            size: self.size,
+        }
+    }
+
+    /// The bytes that bring the screen up to date, after any effect bytes.
+    fn frame(&mut self) -> Bytes {
         let area = Rect::new(0, 0, self.size.cols, self.size.rows);
         let screen = Screen {
             content: &self.content,
@@ -251,6 +311,14 @@ async fn send(channel: &Channel<Msg>, bytes: Bytes) -> bool {
         tokio::time::timeout(WRITE_TIMEOUT, channel.data_bytes(bytes)).await,
         Ok(Ok(()))
     )
+}
+
+/// The inbox's answer, or never when nothing is being sent.
+async fn answer(sending: &mut Option<JoinHandle<SubmitResult>>) -> SubmitResult {
+    match sending {
+        Some(task) => task.await.unwrap_or(SubmitResult::Failed),
+        None => std::future::pending().await,
+    }
 }
 
 /// Sleeps until `at`, or for ever when there is nothing to wait for.

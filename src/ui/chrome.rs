@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::doc::wrap;
 use super::theme::Theme;
-use crate::app::{Section, View};
+use crate::app::{App, Section, View};
 use crate::content::Content;
 
 /// Name on the left; the email on the right when there is room.
@@ -132,17 +132,17 @@ pub fn title(area: Rect, buf: &mut Buffer, subtitle: &str, position: &str, theme
 
 /// Key hints for what can be done right now, least important dropped first
 /// when they do not fit.
-pub fn footer(
-    area: Rect,
-    buf: &mut Buffer,
-    section: Section,
-    view: &View,
-    help: bool,
-    theme: &Theme,
-) {
+pub fn footer(area: Rect, buf: &mut Buffer, section: Section, view: &View, app: &App, theme: &Theme) {
     // (key, action, priority: higher stays longer)
-    let hints: &[(&str, &str, u8)] = if help {
+    let form = app.form.as_ref().filter(|_| section == Section::Contact);
+    let hints: &[(&str, &str, u8)] = if app.help {
         &[("esc", "close help", 2), ("q", "quit", 3)]
+    } else if form.is_some() {
+        &[
+            ("tab", "next field", 3),
+            ("ctrl-s", "send", 4),
+            ("esc", "leave the form", 2),
+        ]
     } else if view.detail {
         &[
             ("↑↓", "scroll", 1),

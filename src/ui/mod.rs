@@ -10,6 +10,7 @@ mod contact;
 pub mod doc;
 mod experience;
 pub mod field;
+mod form;
 mod help;
 mod insights;
 mod list;
@@ -101,15 +102,16 @@ pub fn layout(area: Rect) -> Option<Areas> {
     })
 }
 
-/// The body of `section` as shown for `view` at `width`.
-pub fn section_doc<'a>(content: &'a Content, section: Section, view: &View, width: u16) -> Doc<'a> {
-    match section {
+/// The body of the app's current section as shown at `width`.
+pub fn section_doc<'a>(content: &'a Content, app: &App, width: u16) -> Doc<'a> {
+    let view = app.view();
+    match app.section {
         Section::About => about::doc(content, width),
         Section::Experience => experience::doc(content, view, width),
         Section::Skills => skills::doc(content, width),
         Section::Insights => insights::doc(content, view, width),
         Section::Projects => projects::doc(content, view, width),
-        Section::Contact => contact::doc(content, width),
+        Section::Contact => contact::doc(content, width, app.sent),
     }
 }
 
@@ -159,7 +161,7 @@ impl Measure {
     }
 }
 
-pub fn measure(content: &Content, section: Section, view: &View, size: Size) -> Measure {
+pub fn measure(content: &Content, app: &App, size: Size) -> Measure {
     let area = Rect::new(0, 0, size.cols, size.rows);
     let Some(areas) = layout(area) else {
         return Measure {
@@ -168,7 +170,7 @@ pub fn measure(content: &Content, section: Section, view: &View, size: Size) -> 
             items: Vec::new(),
         };
     };
-    let doc = section_doc(content, section, view, areas.body.width);
+    let doc = section_doc(content, app, areas.body.width);
     Measure::new(&doc, usize::from(areas.body.height))
 }
 
@@ -189,7 +191,7 @@ impl Screen<'_> {
         };
         let section = self.app.section;
         let view = self.app.view();
-        let doc = section_doc(self.content, section, view, areas.body.width);
+        let doc = section_doc(self.content, self.app, areas.body.width);
         let m = Measure::new(&doc, usize::from(areas.body.height));
         let first = if view.scrolls_text(section) {
             view.scroll.min(m.scroll_limit())
@@ -204,15 +206,20 @@ impl Screen<'_> {
         if let Some(rule) = areas.rule {
             chrome::rule(rule, buf, self.theme);
         }
-        let position = position_label(self.content, section, view, first, &m);
-        chrome::title(
-            areas.title,
-            buf,
-            subtitle(self.content, section),
-            &position,
-            self.theme,
-        );
-        let links = paint_rows(&doc, first, areas.body, buf, self.theme);
+        let form = self.app.form.as_ref().filter(|_| section == Section::Contact);
+        let position = match form {
+            Some(_) => String::new(),
+            None => position_label(self.content, section, view, first, &m),
+        };
+        let subtitle = subtitle(self.content, section);
+        chrome::title(areas.title, buf, subtitle, &position, self.theme);
+        let links = match form {
+            Some(form) => {
+                form::draw(form, &self.content.contact.email, areas.body, buf, self.theme);
+                Vec::new()
+            }
+            None => paint_rows(&doc, first, areas.body, buf, self.theme),
+        };
         match self.app.notice {
             Some(notice) => {
                 let text = notice_text(notice, self.content);
@@ -225,7 +232,7 @@ impl Screen<'_> {
                     self.theme.accent,
                 );
             }
-            None => chrome::footer(areas.footer, buf, section, view, self.app.help, self.theme),
+            None => chrome::footer(areas.footer, buf, section, view, self.app, self.theme),
         }
         if self.app.help {
             help::overlay(area, buf, self.theme);
@@ -266,7 +273,7 @@ pub fn hit(content: &Content, app: &App, size: Size, column: u16, row: u16) -> O
     if !areas.body.contains(at) || view.scrolls_text(app.section) {
         return None;
     }
-    let m = measure(content, app.section, view, size);
+    let m = measure(content, app, size);
     let doc_row = m.list_offset(view) + usize::from(row - areas.body.y);
     m.items
         .iter()
@@ -278,6 +285,7 @@ pub fn hit(content: &Content, app: &App, size: Size, column: u16, row: u16) -> O
 fn notice_text(notice: Notice, content: &Content) -> String {
     match notice {
         Notice::Copied => format!("copied {} to your clipboard", content.contact.email),
+        Notice::Sent => "Message sent — thank you".to_string(),
         Notice::MouseOn => "mouse on: click tabs and items, wheel scrolls".to_string(),
         Notice::MouseOff => "mouse off: select text with your terminal · m turns it on".to_string(),
     }

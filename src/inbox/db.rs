@@ -1,0 +1,282 @@
+//! The SQLite database `data/messages.db`: its schema, migrated by
+//! `user_version`, and every query. WAL journal, `synchronous=FULL` (a
+//! commit is fsynced before it returns), a busy timeout so the owner's
+//! `sshfolio messages` can run beside the server.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+/// The database file inside the data directory.
+pub const FILE: &str = "messages.db";
+
+/// The rolling window of the message limit.
+pub const LIMIT_WINDOW_SECS: i64 = 3600;
+
+/// Migrations, in order; `user_version` counts how many have run.
+const MIGRATIONS: &[&str] = &[
+    // 1: messages and visits.
+    "CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        submission_id TEXT NOT NULL UNIQUE,
+        received_at INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        body TEXT NOT NULL,
+        visitor TEXT NOT NULL,
+        key_fingerprint TEXT,
+        read_at INTEGER
+    );
+    CREATE INDEX messages_by_visitor ON messages (visitor, received_at);
+    CREATE INDEX messages_by_key ON messages (key_fingerprint, received_at);
+    CREATE TABLE visits (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        visitor TEXT NOT NULL,
+        client TEXT NOT NULL,
+        term TEXT NOT NULL,
+        cols INTEGER NOT NULL,
+        rows INTEGER NOT NULL,
+        sections TEXT NOT NULL,
+        left_message INTEGER NOT NULL,
+        kind TEXT NOT NULL
+    );
+    CREATE INDEX visits_by_time ON visits (started_at);",
+];
+
+/// Opens (creating if needed) and migrates the database at `path`.
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(path = %path.display(), mode, "database is not in WAL mode");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let version = usize::try_from(version).unwrap_or(usize::MAX);
+    if version > MIGRATIONS.len() {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "database schema version {version} is newer than this sshfolio understands ({})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// A message as it is stored (already sanitised and checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub submission_id: String,
+    pub received_at: i64,
+    pub name: String,
+    pub contact: String,
+    pub body: String,
+    /// Keyed hash of the client address.
+    pub visitor: String,
+    pub key_fingerprint: Option<String>,
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now, with this id.
+    New(i64),
+    /// This submission was stored before (a second press, a retry).
+    Duplicate(i64),
+    /// Over the limit; the visitor may write again in this many seconds.
+    Limited { retry_after_secs: i64 },
+}
+
+/// Stores a message unless its visitor (address, and key if any) already
+/// sent `per_hour` in the last hour. One immediate transaction, so the
+/// limit holds across processes; the UNIQUE submission id makes a retry
+/// store nothing new.
+pub fn insert_message(conn: &mut Connection, msg: &NewMessage, per_hour: u32) -> rusqlite::Result<Stored> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM messages WHERE submission_id = ?1",
+            [&msg.submission_id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(Stored::Duplicate(id));
+    }
+    let since = msg.received_at - LIMIT_WINDOW_SECS;
+    let mut retry_after = 0;
+    let mut check = |column: &str, value: &str| -> rusqlite::Result<()> {
+        let (count, oldest): (u32, Option<i64>) = tx.query_row(
+            &format!("SELECT COUNT(*), MIN(received_at) FROM messages WHERE {column} = ?1 AND received_at > ?2"),
+            params![value, since],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        if count >= per_hour {
+            let wait = oldest.map_or(LIMIT_WINDOW_SECS, |t| t + LIMIT_WINDOW_SECS - msg.received_at);
+            retry_after = retry_after.max(wait.max(1));
+        }
+        Ok(())
+    };
+    check("visitor", &msg.visitor)?;
+    if let Some(key) = &msg.key_fingerprint {
+        check("key_fingerprint", key)?;
+    }
+    if retry_after > 0 {
+        return Ok(Stored::Limited {
+            retry_after_secs: retry_after,
+        });
+    }
+    tx.execute(
+        "INSERT INTO messages (submission_id, received_at, name, contact, body, visitor, key_fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            msg.submission_id,
+            msg.received_at,
+            msg.name,
+            msg.contact,
+            msg.body,
+            msg.visitor,
+            msg.key_fingerprint
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.commit()?;
+    Ok(Stored::New(id))
+}
+
+/// A stored message, for the owner.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Message {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub received_at: String,
+    pub name: String,
+    pub contact: String,
+    pub message: String,
+    pub key_fingerprint: Option<String>,
+    pub read: bool,
+}
+
+/// Messages, newest first.
+pub fn list_messages(conn: &Connection, unread_only: bool) -> rusqlite::Result<Vec<Message>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, strftime('%Y-%m-%dT%H:%M:%SZ', received_at, 'unixepoch'), name, contact, body,
+                key_fingerprint, read_at IS NOT NULL
+         FROM messages WHERE (?1 = 0 OR read_at IS NULL)
+         ORDER BY received_at DESC, id DESC",
+    )?;
+    let rows = stmt.query_map([unread_only], |row| {
+        Ok(Message {
+            id: row.get(0)?,
+            received_at: row.get(1)?,
+            name: row.get(2)?,
+            contact: row.get(3)?,
+            message: row.get(4)?,
+            key_fingerprint: row.get(5)?,
+            read: row.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Marks one message (or all) read; how many changed.
+pub fn mark_read(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Result<usize> {
+    match id {
+        Some(id) => conn.execute(
+            "UPDATE messages SET read_at = ?1 WHERE id = ?2 AND read_at IS NULL",
+            params![now, id],
+        ),
+        None => conn.execute("UPDATE messages SET read_at = ?1 WHERE read_at IS NULL", [now]),
+    }
+}
+
+/// Whether a message with this id exists.
+pub fn message_exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS(SELECT 1 FROM messages WHERE id = ?1)", [id], |row| row.get(0))
+}
+
+/// One finished session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRow {
+    pub started_at: i64,
+    pub duration_ms: i64,
+    pub visitor: String,
+    pub client: String,
+    pub term: String,
+    pub cols: u16,
+    pub rows: u16,
+    /// Section names viewed, comma-separated.
+    pub sections: String,
+    pub left_message: bool,
+    /// "tui", "plain" or "exec <command>".
+    pub kind: String,
+}
+
+pub fn record_visit(conn: &Connection, visit: &VisitRow) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO visits (started_at, duration_ms, visitor, client, term, cols, rows, sections, left_message, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            visit.started_at,
+            visit.duration_ms,
+            visit.visitor,
+            visit.client,
+            visit.term,
+            visit.cols,
+            visit.rows,
+            visit.sections,
+            visit.left_message,
+            visit.kind
+        ],
+    )?;
+    Ok(())
+}
+
+/// Visits since `since` (unix seconds), oldest first, with their UTC day.
+pub fn visits_since(conn: &Connection, since: i64) -> rusqlite::Result<Vec<(String, VisitRow)>> {
+    let mut stmt = conn.prepare(
+        "SELECT date(started_at, 'unixepoch'), started_at, duration_ms, visitor, client, term, cols, rows,
+                sections, left_message, kind
+         FROM visits WHERE started_at >= ?1 ORDER BY started_at, id",
+    )?;
+    let rows = stmt.query_map([since], |row| {
+        Ok((
+            row.get(0)?,
+            VisitRow {
+                started_at: row.get(1)?,
+                duration_ms: row.get(2)?,
+                visitor: row.get(3)?,
+                client: row.get(4)?,
+                term: row.get(5)?,
+                cols: row.get(6)?,
+                rows: row.get(7)?,
+                sections: row.get(8)?,
+                left_message: row.get(9)?,
+                kind: row.get(10)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+/// Messages received since `since`.
+pub fn messages_since(conn: &Connection, since: i64) -> rusqlite::Result<u32> {
+    conn.query_row("SELECT COUNT(*) FROM messages WHERE received_at >= ?1", [since], |row| row.get(0))
+}
+
+#[cfg(test)]
+mod tests;

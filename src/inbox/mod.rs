@@ -1,0 +1,319 @@
+//! The inbox: messages visitors leave and the visits they make, in
+//! `data/messages.db`. The only module that touches SQLite.
+//!
+//! One writer thread owns the connection and works through a bounded
+//! queue, so sessions never wait on disk on the async runtime: a submit is
+//! a queued job plus an awaited reply, a visit is a queued job. The thread
+//! opens the database lazily and again after a failure, so a data
+//! directory fixed while the server runs starts working without a restart.
+//! It ends when every handle is dropped, after finishing the queue.
+
+pub mod db;
+pub mod visitor_key;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::sanitize::{self, Keep};
+use db::{NewMessage, Stored, VisitRow};
+
+// Field limits are enforced here too, whatever the UI did.
+use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
+
+/// Jobs waiting for the writer; beyond this a submit fails at once (the
+/// visitor keeps the draft) and a visit is dropped.
+const QUEUE: usize = 1024;
+
+/// Longest a session waits for its message to be stored.
+const SUBMIT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A message as the form sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    /// Chosen by the form; the same id twice stores one message.
+    pub submission_id: String,
+    pub name: String,
+    pub contact: String,
+    pub message: String,
+    pub peer: Option<IpAddr>,
+    pub key_fingerprint: Option<String>,
+}
+
+/// What the visitor is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitResult {
+    /// Durably stored (now, or by an earlier press of the same form).
+    Sent,
+    /// Over the hourly limit; may write again after this long.
+    Limited(Duration),
+    /// A field is empty or too long (the form prevents this).
+    Invalid,
+    /// Could not be stored (disk full, read-only, locked, corrupt…).
+    Failed,
+}
+
+/// One finished session, as the session knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    pub started: SystemTime,
+    pub duration: Duration,
+    pub peer: Option<IpAddr>,
+    pub client: String,
+    pub term: String,
+    pub cols: u16,
+    pub rows: u16,
+    pub sections: Vec<&'static str>,
+    pub left_message: bool,
+    pub kind: String,
+}
+
+enum Job {
+    Submit(Submission, oneshot::Sender<SubmitResult>),
+    Visit(Visit),
+}
+
+/// A handle to the inbox; cheap to clone.
+#[derive(Clone)]
+pub struct Inbox {
+    jobs: SyncSender<Job>,
+}
+
+/// The writer thread; `finish` waits for it after the last handle is gone.
+pub struct Writer {
+    thread: JoinHandle<()>,
+}
+
+impl Writer {
+    /// Waits up to `limit` for queued writes to finish; false if they did
+    /// not.
+    pub fn finish(self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while !self.thread.is_finished() {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.thread.join().is_ok()
+    }
+}
+
+impl Inbox {
+    /// Starts the writer for `data_dir`, allowing `per_hour` messages per
+    /// visitor per rolling hour.
+    pub fn start(data_dir: &Path, per_hour: u32) -> (Inbox, Writer) {
+        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+        let mut state = WriterState {
+            data_dir: data_dir.to_path_buf(),
+            per_hour,
+            open: None,
+            last_error_log: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("inbox".into())
+            .spawn(move || {
+                for job in queue {
+                    state.run(job);
+                }
+            })
+            .expect("spawning the inbox thread");
+        (Inbox { jobs }, Writer { thread })
+    }
+
+    /// Stores a message; returns once it is durably on disk or refused.
+    pub async fn submit(&self, submission: Submission) -> SubmitResult {
+        let (reply, answer) = oneshot::channel();
+        match self.jobs.try_send(Job::Submit(submission, reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                tracing::error!("inbox queue full; a message could not be saved");
+                return SubmitResult::Failed;
+            }
+            Err(TrySendError::Disconnected(_)) => return SubmitResult::Failed,
+        }
+        match tokio::time::timeout(SUBMIT_TIMEOUT, answer).await {
+            Ok(Ok(result)) => result,
+            _ => SubmitResult::Failed,
+        }
+    }
+
+    /// Records a visit without waiting; dropped if the queue is full.
+    pub fn record_visit(&self, visit: Visit) {
+        if let Err(TrySendError::Full(_)) = self.jobs.try_send(Job::Visit(visit)) {
+            tracing::warn!("inbox queue full; a visit was not recorded");
+        }
+    }
+}
+
+/// The open database and the key that hashes addresses.
+struct Open {
+    conn: Connection,
+    key: [u8; 32],
+}
+
+struct WriterState {
+    data_dir: PathBuf,
+    per_hour: u32,
+    open: Option<Open>,
+    last_error_log: Option<Instant>,
+}
+
+impl WriterState {
+    fn run(&mut self, job: Job) {
+        match job {
+            Job::Submit(submission, reply) => {
+                let result = self.submit(&submission);
+                let _ = reply.send(result);
+            }
+            Job::Visit(visit) => self.visit(&visit),
+        }
+    }
+
+    /// The database, opened now if it is not yet (or failed before).
+    fn open(&mut self) -> Option<&mut Open> {
+        if self.open.is_none() {
+            match open(&self.data_dir) {
+                Ok(open) => self.open = Some(open),
+                Err(e) => {
+                    self.log_error(&format!("cannot open the inbox in {}: {e:#}", self.data_dir.display()));
+                    return None;
+                }
+            }
+        }
+        self.open.as_mut()
+    }
+
+    fn submit(&mut self, s: &Submission) -> SubmitResult {
+        let Some(msg) = checked(s) else {
+            return SubmitResult::Invalid;
+        };
+        let per_hour = self.per_hour;
+        let Some(open) = self.open() else {
+            return SubmitResult::Failed;
+        };
+        let msg = NewMessage {
+            visitor: visitor_key::hash(&open.key, s.peer),
+            ..msg
+        };
+        match db::insert_message(&mut open.conn, &msg, per_hour) {
+            Ok(Stored::New(id)) => {
+                tracing::info!(id, "message received");
+                SubmitResult::Sent
+            }
+            Ok(Stored::Duplicate(_)) => SubmitResult::Sent,
+            Ok(Stored::Limited { retry_after_secs }) => {
+                SubmitResult::Limited(Duration::from_secs(retry_after_secs.max(1) as u64))
+            }
+            Err(e) => {
+                // Reopen next time: the failure may be the connection's.
+                self.open = None;
+                self.log_error(&format!(
+                    "could not save a message in {}: {e}",
+                    self.data_dir.join(db::FILE).display()
+                ));
+                SubmitResult::Failed
+            }
+        }
+    }
+
+    fn visit(&mut self, v: &Visit) {
+        let Some(open) = self.open() else {
+            return;
+        };
+        let row = VisitRow {
+            started_at: unix(v.started),
+            duration_ms: v.duration.as_millis().min(i64::MAX as u128) as i64,
+            visitor: visitor_key::hash(&open.key, v.peer),
+            client: short(&v.client, 100),
+            term: short(&v.term, 40),
+            cols: v.cols,
+            rows: v.rows,
+            sections: v.sections.join(","),
+            left_message: v.left_message,
+            kind: short(&v.kind, 40),
+        };
+        if let Err(e) = db::record_visit(&open.conn, &row) {
+            self.open = None;
+            self.log_error(&format!("could not record a visit: {e}"));
+        }
+    }
+
+    /// Logs an error, at most once a minute, so a broken disk does not
+    /// flood the log.
+    fn log_error(&mut self, message: &str) {
+        let now = Instant::now();
+        if self
+            .last_error_log
+            .is_none_or(|last| now.duration_since(last) > Duration::from_secs(60))
+        {
+            tracing::error!("{message}");
+            self.last_error_log = Some(now);
+        }
+    }
+}
+
+/// Opens the data directory's database and visitor key, creating both.
+fn open(data_dir: &Path) -> anyhow::Result<Open> {
+    use anyhow::Context;
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let key = visitor_key::load_or_create(data_dir)?;
+    let path = data_dir.join(db::FILE);
+    let conn = db::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(Open { conn, key })
+}
+
+/// The submission sanitised and within limits, or `None`.
+fn checked(s: &Submission) -> Option<NewMessage> {
+    let one_line = Keep {
+        newlines: false,
+        tabs: false,
+    };
+    let name = sanitize::clean(&s.name, one_line).trim().to_string();
+    let contact = sanitize::clean(&s.contact, one_line).trim().to_string();
+    let body = sanitize::clean(&s.message, sanitize::STORED).trim().to_string();
+    let id_ok = !s.submission_id.is_empty()
+        && s.submission_id.len() <= 64
+        && s.submission_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let fits = |text: &str, max: usize| text.chars().count() <= max;
+    let valid = id_ok
+        && !name.is_empty()
+        && !body.is_empty()
+        && fits(&name, MAX_NAME)
+        && fits(&contact, MAX_CONTACT)
+        && fits(&body, MAX_MESSAGE);
+    valid.then(|| NewMessage {
+        submission_id: s.submission_id.clone(),
+        received_at: unix(SystemTime::now()),
+        name,
+        contact,
+        body,
+        visitor: String::new(),
+        key_fingerprint: s
+            .key_fingerprint
+            .as_deref()
+            .map(|k| short(k, 100)),
+    })
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs().min(i64::MAX as u64) as i64)
+}
+
+/// Untrusted one-line text, cleaned and cut to `max` characters.
+fn short(text: &str, max: usize) -> String {
+    let one_line = Keep {
+        newlines: false,
+        tabs: false,
+    };
+    sanitize::clean(text, one_line).chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+//! Untrusted text made safe to store and to show: whole escape sequences
+//! (CSI, OSC, DCS and the rest, 7-bit and 8-bit) removed, other control
+//! characters and bidirectional overrides dropped, line ends normalised.
+//! Everything else — any valid Unicode text — is kept as it was.
+
+/// Which whitespace controls survive (else they become a space).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    pub newlines: bool,
+    pub tabs: bool,
+}
+
+/// What is stored from a visitor: newlines and tabs kept.
+pub const STORED: Keep = Keep {
+    newlines: true,
+    tabs: true,
+};
+
+pub fn clean(text: &str, keep: Keep) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => match chars.next() {
+                Some('[') => skip_csi(&mut chars),
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                // A two-character escape (or a lone ESC at the end).
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push(if keep.newlines { '\n' } else { ' ' });
+            }
+            '\n' => out.push(if keep.newlines { '\n' } else { ' ' }),
+            '\t' => out.push(if keep.tabs { '\t' } else { ' ' }),
+            c if c.is_control() => {}
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Skips a CSI sequence's parameters and final byte.
+fn skip_csi(chars: &mut impl Iterator<Item = char>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            return;
+        }
+    }
+}
+
+/// Skips an OSC/DCS/SOS/PM/APC string up to its terminator (BEL, ST or
+/// ESC \).
+fn skip_string(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\x07' | '\u{9c}' => return,
+            '\x1b' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE_LINE: Keep = Keep {
+        newlines: false,
+        tabs: false,
+    };
+
+    #[test]
+    fn removes_whole_escape_sequences() {
+        let cases = [
+            ("a\x1b[2Jb", "ab"),
+            ("a\x1b[38;5;196mred\x1b[0m", "ared"),
+            ("x\x1b]52;c;aGVsbG8=\x07y", "xy"),
+            ("x\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\y", "xlinky"),
+            ("x\x1bP1$r0m\x1b\\y", "xy"),
+            ("bell\x07", "bell"),
+            ("x\u{9b}31my", "xy"),
+            ("x\u{9d}0;title\u{9c}y", "xy"),
+            ("esc at end\x1b", "esc at end"),
+            ("unterminated \x1b]0;title", "unterminated "),
+            ("\x1b7saved\x1b8", "saved"),
+            ("rtl \u{202e}txt", "rtl txt"),
+            ("del\x7f", "del"),
+            ("日本語 ✓ émoji 🚀", "日本語 ✓ émoji 🚀"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(clean(input, STORED), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn keeps_or_flattens_whitespace() {
+        assert_eq!(clean("a\r\nb\rc\nd\te", STORED), "a\nb\nc\nd\te");
+        assert_eq!(clean("a\r\nb\rc\nd\te", ONE_LINE), "a b c d e");
+    }
+}

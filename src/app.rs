@@ -206,7 +206,11 @@ impl App {
                 }
             }
             InputEvent::Paste(text) => {
-                if let Some(form) = self.form.as_mut().filter(|_| self.section == Section::Contact) {
+                if let Some(form) = self
+                    .form
+                    .as_mut()
+                    .filter(|_| self.section == Section::Contact)
+                {
                     form.paste(text);
                 }
                 Flow::Unchanged

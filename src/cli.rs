@@ -27,6 +27,36 @@ pub enum Command {
     Serve(ServeArgs),
     /// Validate the content directory; print each problem as file:line:col.
     Check(CheckArgs),
+    /// Read the messages visitors left, newest first.
+    Messages(MessagesArgs),
+    /// Who came by: visitors per day, session length, sections, clients.
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MessagesArgs {
+    /// Directory holding messages.db.
+    #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// Print a JSON array instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Only messages not yet marked read.
+    #[arg(long)]
+    pub unread: bool,
+    /// Mark a message read, by id, or `all`.
+    #[arg(long, value_name = "ID|all")]
+    pub mark_read: Option<crate::owner::Mark>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatsArgs {
+    /// Directory holding messages.db.
+    #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// How many days back to count.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
 }
 
 #[derive(Debug, Clone, Args)]

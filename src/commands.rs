@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{CheckArgs, ServeArgs};
+use crate::cli::{CheckArgs, MessagesArgs, ServeArgs, StatsArgs};
 use crate::inbox::Inbox;
 use crate::session::Shared;
-use crate::{content, host_key, server, ssh};
+use crate::{content, host_key, owner, server, ssh};
 
 /// Exit code for invalid content or a failed start.
 pub const EXIT_FAILURE: u8 = 1;
@@ -33,6 +33,34 @@ pub fn check(args: &CheckArgs) -> ExitCode {
             println!("{e}");
             let n = e.problems.len();
             eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `sshfolio messages`.
+pub fn messages(args: &MessagesArgs) -> ExitCode {
+    print_or_fail(owner::messages(
+        &args.data,
+        args.json,
+        args.unread,
+        args.mark_read,
+    ))
+}
+
+/// `sshfolio stats`.
+pub fn stats(args: &StatsArgs) -> ExitCode {
+    print_or_fail(owner::stats(&args.data, args.days))
+}
+
+fn print_or_fail(result: Result<String>) -> ExitCode {
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sshfolio: {e:#}");
             ExitCode::from(EXIT_FAILURE)
         }
     }

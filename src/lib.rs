@@ -1,7 +1,8 @@
 //! sshfolio: a portfolio served as a terminal UI over SSH.
 //!
 //! Crate map, from the edge to the core:
-//! - [`cli`]: the command line; [`commands`]: what each subcommand does.
+//! - [`cli`]: the command line; [`commands`]: what each subcommand does;
+//!   [`owner`]: the owner's `messages` and `stats` output.
 //! - [`server`]: the accept loop, per-connection tasks, shutdown.
 //! - [`ssh`]: the russh handler (auth, channel requests, refusals) and config.
 //! - [`host_key`]: the persistent ed25519 host key.
@@ -23,6 +24,7 @@ pub mod export;
 pub mod host_key;
 pub mod inbox;
 pub mod message;
+pub mod owner;
 pub mod sanitize;
 pub mod server;
 pub mod session;

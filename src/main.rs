@@ -21,5 +21,7 @@ fn main() -> ExitCode {
     match cli.command() {
         Command::Serve(args) => commands::serve(&args),
         Command::Check(args) => commands::check(&args),
+        Command::Messages(args) => commands::messages(&args),
+        Command::Stats(args) => commands::stats(&args),
     }
 }

@@ -19,16 +19,18 @@ pub const STORED: Keep = Keep {
 pub fn clean(text: &str, keep: Keep) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    // A character already taken from `chars` that still needs handling.
+    let mut again = None;
+    while let Some(c) = again.take().or_else(|| chars.next()) {
         match c {
             '\x1b' => match chars.next() {
                 Some('[') => skip_csi(&mut chars),
-                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                Some(']' | 'P' | 'X' | '^' | '_') => again = skip_string(&mut chars),
                 // A two-character escape (or a lone ESC at the end).
                 _ => {}
             },
             '\u{9b}' => skip_csi(&mut chars),
-            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => again = skip_string(&mut chars),
             '\r' => {
                 if chars.peek() == Some(&'\n') {
                     chars.next();
@@ -45,9 +47,14 @@ pub fn clean(text: &str, keep: Keep) -> String {
     out
 }
 
-/// Skips a CSI sequence's parameters and final byte.
-fn skip_csi(chars: &mut impl Iterator<Item = char>) {
-    for c in chars.by_ref() {
+/// Skips a CSI sequence's parameters and final byte. An ESC inside ends
+/// it unconsumed (it starts the next sequence), as terminals do.
+fn skip_csi(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) {
+    while let Some(&c) = chars.peek() {
+        if c == '\x1b' {
+            return;
+        }
+        chars.next();
         if ('\u{40}'..='\u{7e}').contains(&c) {
             return;
         }
@@ -55,20 +62,23 @@ fn skip_csi(chars: &mut impl Iterator<Item = char>) {
 }
 
 /// Skips an OSC/DCS/SOS/PM/APC string up to its terminator (BEL, ST or
-/// ESC \).
-fn skip_string(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) {
+/// ESC \\). Returns the ESC it ended at when that ESC starts something
+/// else, for the caller to handle.
+fn skip_string(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) -> Option<char> {
     while let Some(c) = chars.next() {
         match c {
-            '\x07' | '\u{9c}' => return,
+            '\x07' | '\u{9c}' => return None,
             '\x1b' => {
                 if chars.peek() == Some(&'\\') {
                     chars.next();
+                    return None;
                 }
-                return;
+                return Some('\x1b');
             }
             _ => {}
         }
     }
+    None
 }
 
 #[cfg(test)]
@@ -92,6 +102,8 @@ mod tests {
             ("x\u{9b}31my", "xy"),
             ("x\u{9d}0;title\u{9c}y", "xy"),
             ("esc at end\x1b", "esc at end"),
+            ("x\x1b[20\x1b[31mred", "xred"),
+            ("x\x1b]0;title\x1b[2Jy", "xy"),
             ("unterminated \x1b]0;title", "unterminated "),
             ("\x1b7saved\x1b8", "saved"),
             ("rtl \u{202e}txt", "rtl txt"),

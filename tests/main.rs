@@ -9,6 +9,7 @@ mod clients;
 mod exec;
 mod host_key;
 mod hostile;
+mod inbox;
 mod openssh;
 mod terminal;
 mod tui;

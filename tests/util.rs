@@ -60,7 +60,8 @@ impl TestServer {
     /// A server with fresh temp keys and data.
     pub fn start() -> TestServer {
         let dirs = tempfile::tempdir().unwrap();
-        let mut server = TestServer::start_in(&dirs.path().join("keys"), &dirs.path().join("data"), 5);
+        let mut server =
+            TestServer::start_in(&dirs.path().join("keys"), &dirs.path().join("data"), 5);
         server._dirs = Some(dirs);
         server
     }
@@ -685,4 +686,119 @@ impl Drop for PtySsh {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// The sshfolio binary.
+pub fn sshfolio_bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sshfolio"))
+}
+
+/// The real server binary, run as an owner would, its log collected.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    /// Starts `sshfolio serve` on 127.0.0.1:0 with these dirs; `wrap` runs
+    /// it under another command (e.g. `unshare`), given as its argv head.
+    pub fn spawn(keys: &Path, data: &Path, wrap: &[String]) -> ServerProcess {
+        use std::io::BufRead;
+        let bin = env!("CARGO_BIN_EXE_sshfolio").to_string();
+        let mut argv: Vec<String> = wrap.to_vec();
+        argv.push(bin);
+        argv.extend(
+            [
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--content",
+                &content_dir().display().to_string(),
+                "--keys",
+                &keys.display().to_string(),
+                "--data",
+                &data.display().to_string(),
+            ]
+            .map(String::from),
+        );
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stderr)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if let Some(rest) = line.split("listening on ").nth(1) {
+                        let addr = rest.split_whitespace().next().unwrap_or("").to_string();
+                        let _ = tx.send(addr);
+                    }
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        let addr = rx
+            .recv_timeout(TIMEOUT)
+            .unwrap_or_else(|_| panic!("server did not start; log: {:?}", log.lock().unwrap()))
+            .parse()
+            .unwrap();
+        ServerProcess { child, addr, log }
+    }
+
+    /// Waits until a log line contains `text`.
+    pub fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(line) = self.log.lock().unwrap().iter().find(|l| l.contains(text)) {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {text:?}: {:?}",
+                self.log.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no chance to flush or clean up anything.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Fills the contact form (opened with `c`) and sends it with Ctrl-S.
+pub async fn send_message<H: client::Handler>(
+    v: &mut Visitor<H>,
+    name: &str,
+    contact: &str,
+    message: &[u8],
+) {
+    v.send(b"c").await;
+    v.wait_for("How to reach you").await;
+    let mut keys = name.as_bytes().to_vec();
+    keys.push(b'\t');
+    keys.extend_from_slice(contact.as_bytes());
+    keys.push(b'\t');
+    v.send(&keys).await;
+    v.send(message).await;
+    v.send(b"\x13").await;
 }

@@ -39,7 +39,9 @@ pub enum Status {
     /// "discard this message? y/n"
     ConfirmDiscard,
     /// Over the hourly limit: may write again in this many minutes.
-    Limited { minutes: u64 },
+    Limited {
+        minutes: u64,
+    },
     /// The inbox could not store it; the draft stays for a retry.
     Failed,
 }
@@ -266,7 +268,11 @@ mod tests {
         typed(&mut f, "hi");
         f.key(k(Key::Enter));
         typed(&mut f, "there");
-        assert_eq!(f.message.text(), "hi\nthere", "Enter in the message is a newline");
+        assert_eq!(
+            f.message.text(),
+            "hi\nthere",
+            "Enter in the message is a newline"
+        );
         f.key(k(Key::Tab));
         assert_eq!(f.focus, Focus::Send);
         f.key(k(Key::Tab));
@@ -295,7 +301,11 @@ mod tests {
         assert_eq!(draft.message, "Hello");
         assert_eq!(draft.submission_id.len(), 32);
         assert_eq!(f.status, Status::Sending);
-        assert_eq!(f.key(k(Key::Char('x'))), Outcome::Stay, "no edits while sending");
+        assert_eq!(
+            f.key(k(Key::Char('x'))),
+            Outcome::Stay,
+            "no edits while sending"
+        );
         assert_eq!(f.message.text(), "Hello");
     }
 
@@ -305,11 +315,15 @@ mod tests {
         typed(&mut f, "Ada");
         f.focus = Focus::Message;
         typed(&mut f, "Hello");
-        let Outcome::Send(first) = f.key(ctrl('s')) else { panic!() };
+        let Outcome::Send(first) = f.key(ctrl('s')) else {
+            panic!()
+        };
         f.answer(Answer::Failed);
         assert_eq!(f.status, Status::Failed);
         assert_eq!(f.message.text(), "Hello");
-        let Outcome::Send(second) = f.key(ctrl('s')) else { panic!() };
+        let Outcome::Send(second) = f.key(ctrl('s')) else {
+            panic!()
+        };
         assert_eq!(first.submission_id, second.submission_id);
         f.answer(Answer::Limited(Duration::from_secs(61)));
         assert_eq!(f.status, Status::Limited { minutes: 2 });
@@ -319,7 +333,11 @@ mod tests {
     #[test]
     fn esc_asks_before_throwing_a_draft_away() {
         let mut f = Form::new();
-        assert_eq!(f.key(k(Key::Esc)), Outcome::Close, "blank form closes at once");
+        assert_eq!(
+            f.key(k(Key::Esc)),
+            Outcome::Close,
+            "blank form closes at once"
+        );
         let mut f = Form::new();
         typed(&mut f, "Ada");
         assert_eq!(f.key(k(Key::Esc)), Outcome::Stay);

@@ -105,7 +105,11 @@ pub enum Stored {
 /// sent `per_hour` in the last hour. One immediate transaction, so the
 /// limit holds across processes; the UNIQUE submission id makes a retry
 /// store nothing new.
-pub fn insert_message(conn: &mut Connection, msg: &NewMessage, per_hour: u32) -> rusqlite::Result<Stored> {
+pub fn insert_message(
+    conn: &mut Connection,
+    msg: &NewMessage,
+    per_hour: u32,
+) -> rusqlite::Result<Stored> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let existing: Option<i64> = tx
         .query_row(
@@ -126,7 +130,9 @@ pub fn insert_message(conn: &mut Connection, msg: &NewMessage, per_hour: u32) ->
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         if count >= per_hour {
-            let wait = oldest.map_or(LIMIT_WINDOW_SECS, |t| t + LIMIT_WINDOW_SECS - msg.received_at);
+            let wait = oldest.map_or(LIMIT_WINDOW_SECS, |t| {
+                t + LIMIT_WINDOW_SECS - msg.received_at
+            });
             retry_after = retry_after.max(wait.max(1));
         }
         Ok(())
@@ -200,13 +206,20 @@ pub fn mark_read(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Resu
             "UPDATE messages SET read_at = ?1 WHERE id = ?2 AND read_at IS NULL",
             params![now, id],
         ),
-        None => conn.execute("UPDATE messages SET read_at = ?1 WHERE read_at IS NULL", [now]),
+        None => conn.execute(
+            "UPDATE messages SET read_at = ?1 WHERE read_at IS NULL",
+            [now],
+        ),
     }
 }
 
 /// Whether a message with this id exists.
 pub fn message_exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT EXISTS(SELECT 1 FROM messages WHERE id = ?1)", [id], |row| row.get(0))
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM messages WHERE id = ?1)",
+        [id],
+        |row| row.get(0),
+    )
 }
 
 /// One finished session.
@@ -275,7 +288,11 @@ pub fn visits_since(conn: &Connection, since: i64) -> rusqlite::Result<Vec<(Stri
 
 /// Messages received since `since`.
 pub fn messages_since(conn: &Connection, since: i64) -> rusqlite::Result<u32> {
-    conn.query_row("SELECT COUNT(*) FROM messages WHERE received_at >= ?1", [since], |row| row.get(0))
+    conn.query_row(
+        "SELECT COUNT(*) FROM messages WHERE received_at >= ?1",
+        [since],
+        |row| row.get(0),
+    )
 }
 
 #[cfg(test)]

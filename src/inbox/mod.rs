@@ -181,7 +181,10 @@ impl WriterState {
             match open(&self.data_dir) {
                 Ok(open) => self.open = Some(open),
                 Err(e) => {
-                    self.log_error(&format!("cannot open the inbox in {}: {e:#}", self.data_dir.display()));
+                    self.log_error(&format!(
+                        "cannot open the inbox in {}: {e:#}",
+                        self.data_dir.display()
+                    ));
                     return None;
                 }
             }
@@ -261,7 +264,8 @@ impl WriterState {
 /// Opens the data directory's database and visitor key, creating both.
 fn open(data_dir: &Path) -> anyhow::Result<Open> {
     use anyhow::Context;
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let key = visitor_key::load_or_create(data_dir)?;
     let path = data_dir.join(db::FILE);
     let conn = db::open(&path).with_context(|| format!("opening {}", path.display()))?;
@@ -276,10 +280,14 @@ fn checked(s: &Submission) -> Option<NewMessage> {
     };
     let name = sanitize::clean(&s.name, one_line).trim().to_string();
     let contact = sanitize::clean(&s.contact, one_line).trim().to_string();
-    let body = sanitize::clean(&s.message, sanitize::STORED).trim().to_string();
+    let body = sanitize::clean(&s.message, sanitize::STORED)
+        .trim()
+        .to_string();
     let id_ok = !s.submission_id.is_empty()
         && s.submission_id.len() <= 64
-        && s.submission_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && s.submission_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     let fits = |text: &str, max: usize| text.chars().count() <= max;
     let valid = id_ok
         && !name.is_empty()
@@ -294,10 +302,7 @@ fn checked(s: &Submission) -> Option<NewMessage> {
         contact,
         body,
         visitor: String::new(),
-        key_fingerprint: s
-            .key_fingerprint
-            .as_deref()
-            .map(|k| short(k, 100)),
+        key_fingerprint: s.key_fingerprint.as_deref().map(|k| short(k, 100)),
     })
 }
 

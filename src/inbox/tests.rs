@@ -1,0 +1,132 @@
+//! The inbox through its handle: sanitising, idempotent and concurrent
+//! submits, the limit, and failing without losing the server when the data
+//! directory cannot be written.
+
+use std::sync::Arc;
+
+use super::*;
+
+fn submission(id: &str, message: &str) -> Submission {
+    Submission {
+        submission_id: id.into(),
+        name: "Ada".into(),
+        contact: "ada@example.com".into(),
+        message: message.into(),
+        peer: Some("198.51.100.4".parse().unwrap()),
+        key_fingerprint: None,
+    }
+}
+
+fn stored(data: &Path) -> Vec<db::Message> {
+    let conn = db::open(&data.join(db::FILE)).unwrap();
+    db::list_messages(&conn, false).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stores_sanitised_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, writer) = Inbox::start(dir.path(), 5);
+    let mut s = submission(
+        "aa11",
+        "hi\x1b]52;c;aGVsbG8=\x07 there\x1b[2J\x07\nbye\tnow",
+    );
+    s.name = "Ada\x1b[31m Lovelace\u{202e}".into();
+    assert_eq!(inbox.submit(s).await, SubmitResult::Sent);
+    drop(inbox);
+    assert!(writer.finish(Duration::from_secs(5)));
+    let list = stored(dir.path());
+    assert_eq!(list[0].name, "Ada Lovelace");
+    assert_eq!(list[0].message, "hi there\nbye\tnow");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_presses_store_one_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, writer) = Inbox::start(dir.path(), 5);
+    let inbox = Arc::new(inbox);
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let inbox = inbox.clone();
+            tokio::spawn(async move { inbox.submit(submission("same-id", "hello")).await })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), SubmitResult::Sent);
+    }
+    // Thirty-two different messages from one address: five get in.
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let inbox = inbox.clone();
+            tokio::spawn(async move { inbox.submit(submission(&format!("id-{i}"), "hello")).await })
+        })
+        .collect();
+    let mut sent = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            SubmitResult::Sent => sent += 1,
+            SubmitResult::Limited(wait) => assert!(wait <= Duration::from_secs(3600)),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(sent, 4, "one slot was taken by the first message");
+    drop(inbox);
+    assert!(writer.finish(Duration::from_secs(5)));
+    assert_eq!(stored(dir.path()).len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refuses_invalid_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, _writer) = Inbox::start(dir.path(), 5);
+    assert_eq!(
+        inbox.submit(submission("x1", "   ")).await,
+        SubmitResult::Invalid
+    );
+    let mut long = submission("x2", "hi");
+    long.name = "n".repeat(101);
+    assert_eq!(inbox.submit(long).await, SubmitResult::Invalid);
+    assert_eq!(
+        inbox.submit(submission("bad id!", "hi")).await,
+        SubmitResult::Invalid
+    );
+    assert_eq!(
+        inbox.submit(submission("x3", &"m".repeat(2000))).await,
+        SubmitResult::Sent
+    );
+    assert_eq!(
+        inbox.submit(submission("x4", &"m".repeat(2001))).await,
+        SubmitResult::Invalid
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_data_dir_fails_the_submit_and_recovers_when_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the data directory should be: nothing can be created.
+    let data = dir.path().join("data");
+    std::fs::write(&data, "not a directory").unwrap();
+    let (inbox, _writer) = Inbox::start(&data, 5);
+    assert_eq!(
+        inbox.submit(submission("r1", "hello")).await,
+        SubmitResult::Failed
+    );
+    inbox.record_visit(Visit {
+        started: SystemTime::now(),
+        duration: Duration::from_secs(1),
+        peer: None,
+        client: String::new(),
+        term: String::new(),
+        cols: 80,
+        rows: 24,
+        sections: vec![],
+        left_message: false,
+        kind: "tui".into(),
+    });
+    // The owner fixes it while the server runs: the retry is stored.
+    std::fs::remove_file(&data).unwrap();
+    assert_eq!(
+        inbox.submit(submission("r1", "hello")).await,
+        SubmitResult::Sent
+    );
+    assert_eq!(stored(&data).len(), 1);
+}

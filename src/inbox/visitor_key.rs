@@ -30,7 +30,11 @@ pub fn load_or_create(data: &Path) -> Result<[u8; KEY_LEN]> {
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     }
     let key: [u8; KEY_LEN] = rand::rng().random();
-    let file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path);
     match file {
         Ok(mut file) => {
             file.write_all(&key)

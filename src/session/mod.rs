@@ -162,7 +162,8 @@ async fn run(
         (Request::Shell, Some(pty)) => {
             tui_active.store(true, Ordering::Relaxed);
             visit.kind = "tui".into();
-            let (status, summary) = tui::run(&mut channel, &shared, &visitor, pty, env, shutdown).await;
+            let (status, summary) =
+                tui::run(&mut channel, &shared, &visitor, pty, env, shutdown).await;
             visit.sections = summary.sections;
             visit.left_message = summary.left_message;
             visit.cols = summary.size.cols;

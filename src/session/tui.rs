@@ -24,7 +24,7 @@ use base64::Engine as _;
 
 use super::{Pty, Shared, Visitor, WRITE_TIMEOUT};
 use crate::app::form::Answer;
-use crate::inbox::{Inbox, SubmitResult, Submission};
+use crate::inbox::{Inbox, Submission, SubmitResult};
 
 use crate::app::{App, Effect, Flow};
 use crate::content::Content;
@@ -251,7 +251,8 @@ impl Tui {
             match effect {
                 Effect::Copy(text) => {
                     let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                    self.out.extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
+                    self.out
+                        .extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
                 }
                 Effect::Mouse(true) => self.out.extend(modes::MOUSE_ON),
                 Effect::Mouse(false) => self.out.extend(modes::MOUSE_OFF),
@@ -265,7 +266,8 @@ impl Tui {
                         key_fingerprint: self.key_fingerprint.clone(),
                     };
                     let inbox = self.inbox.clone();
-                    self.sending = Some(tokio::spawn(async move { inbox.submit(submission).await }));
+                    self.sending =
+                        Some(tokio::spawn(async move { inbox.submit(submission).await }));
                 }
             }
             self.dirty = true;

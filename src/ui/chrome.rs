@@ -132,7 +132,14 @@ pub fn title(area: Rect, buf: &mut Buffer, subtitle: &str, position: &str, theme
 
 /// Key hints for what can be done right now, least important dropped first
 /// when they do not fit.
-pub fn footer(area: Rect, buf: &mut Buffer, section: Section, view: &View, app: &App, theme: &Theme) {
+pub fn footer(
+    area: Rect,
+    buf: &mut Buffer,
+    section: Section,
+    view: &View,
+    app: &App,
+    theme: &Theme,
+) {
     // (key, action, priority: higher stays longer)
     let form = app.form.as_ref().filter(|_| section == Section::Contact);
     let hints: &[(&str, &str, u8)] = if app.help {

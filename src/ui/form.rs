@@ -40,9 +40,18 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
         let mut y = fields.y;
         for (field, label, focus, error) in [
             (&form.name, "Name", Focus::Name, form.name_error),
-            (&form.contact, "How to reach you (optional)", Focus::Contact, None),
+            (
+                &form.contact,
+                "How to reach you (optional)",
+                Focus::Contact,
+                None,
+            ),
         ] {
-            let rect = Rect { y, height: 2, ..fields };
+            let rect = Rect {
+                y,
+                height: 2,
+                ..fields
+            };
             draw_field(form, field, label, focus, error, rect, buf, theme);
             y += 2 + gap;
         }
@@ -51,7 +60,16 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
             height: fields.bottom().saturating_sub(y),
             ..fields
         };
-        draw_field(form, &form.message, "Message", Focus::Message, form.message_error, rect, buf, theme);
+        draw_field(
+            form,
+            &form.message,
+            "Message",
+            Focus::Message,
+            form.message_error,
+            rect,
+            buf,
+            theme,
+        );
     } else {
         // Short screens: the focused field alone (the message when on Send).
         let (field, label, focus, error) = match form.focus {
@@ -66,10 +84,22 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
     } else {
         theme.strong
     };
-    let (x, _) = buf.set_stringn(send_row.x, send_row.y, "[ Send ]", usize::from(send_row.width), send_style);
+    let (x, _) = buf.set_stringn(
+        send_row.x,
+        send_row.y,
+        "[ Send ]",
+        usize::from(send_row.width),
+        send_style,
+    );
     let hint = "  ctrl-s sends · esc leaves";
     if x < send_row.right() {
-        buf.set_stringn(x, send_row.y, hint, usize::from(send_row.right() - x), theme.muted);
+        buf.set_stringn(
+            x,
+            send_row.y,
+            hint,
+            usize::from(send_row.right() - x),
+            theme.muted,
+        );
     }
     let (text, style) = match form.status {
         Status::Editing => (String::new(), theme.muted),
@@ -87,7 +117,13 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
             theme.accent,
         ),
     };
-    buf.set_stringn(status_row.x, status_row.y, &text, usize::from(status_row.width), style);
+    buf.set_stringn(
+        status_row.x,
+        status_row.y,
+        &text,
+        usize::from(status_row.width),
+        style,
+    );
 }
 
 #[allow(clippy::too_many_arguments)]

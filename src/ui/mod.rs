@@ -206,7 +206,11 @@ impl Screen<'_> {
         if let Some(rule) = areas.rule {
             chrome::rule(rule, buf, self.theme);
         }
-        let form = self.app.form.as_ref().filter(|_| section == Section::Contact);
+        let form = self
+            .app
+            .form
+            .as_ref()
+            .filter(|_| section == Section::Contact);
         let position = match form {
             Some(_) => String::new(),
             None => position_label(self.content, section, view, first, &m),
@@ -215,7 +219,13 @@ impl Screen<'_> {
         chrome::title(areas.title, buf, subtitle, &position, self.theme);
         let links = match form {
             Some(form) => {
-                form::draw(form, &self.content.contact.email, areas.body, buf, self.theme);
+                form::draw(
+                    form,
+                    &self.content.contact.email,
+                    areas.body,
+                    buf,
+                    self.theme,
+                );
                 Vec::new()
             }
             None => paint_rows(&doc, first, areas.body, buf, self.theme),

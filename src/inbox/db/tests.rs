@@ -1,0 +1,179 @@
+//! The database on its own: migrations, idempotent inserts, the rolling
+//! limit by address and by key, listing and marking read, visits.
+
+use super::*;
+
+fn db() -> (tempfile::TempDir, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = open(&dir.path().join(FILE)).unwrap();
+    (dir, conn)
+}
+
+fn msg(id: &str, at: i64, visitor: &str, key: Option<&str>) -> NewMessage {
+    NewMessage {
+        submission_id: id.into(),
+        received_at: at,
+        name: "Ada".into(),
+        contact: "ada@example.com".into(),
+        body: format!("message {id}"),
+        visitor: visitor.into(),
+        key_fingerprint: key.map(String::from),
+    }
+}
+
+fn count(conn: &Connection) -> i64 {
+    conn.query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn migrates_once_and_refuses_a_newer_schema() {
+    let (dir, conn) = db();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let sync: i64 = conn
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+    drop(conn);
+    let conn = open(&dir.path().join(FILE)).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = open(&dir.path().join(FILE)).unwrap_err();
+    assert!(
+        err.to_string().contains("newer than this sshfolio"),
+        "{err}"
+    );
+}
+
+#[test]
+fn same_submission_is_stored_once() {
+    let (_dir, mut conn) = db();
+    let m = msg("a1", 1_000_000, "v", None);
+    let Stored::New(id) = insert_message(&mut conn, &m, 5).unwrap() else {
+        panic!("first insert stores");
+    };
+    assert_eq!(
+        insert_message(&mut conn, &m, 5).unwrap(),
+        Stored::Duplicate(id)
+    );
+    assert_eq!(count(&conn), 1);
+    // The UNIQUE constraint itself refuses a second row.
+    let raw = conn.execute(
+        "INSERT INTO messages (submission_id, received_at, name, contact, body, visitor) VALUES ('a1', 0, '', '', '', '')",
+        [],
+    );
+    assert!(raw.is_err());
+}
+
+#[test]
+fn limit_is_per_rolling_hour_per_address_and_per_key() {
+    let (_dir, mut conn) = db();
+    let t0 = 1_000_000;
+    for i in 0..5 {
+        let stored = insert_message(
+            &mut conn,
+            &msg(&format!("m{i}"), t0 + i * 60, "ip1", None),
+            5,
+        )
+        .unwrap();
+        assert!(matches!(stored, Stored::New(_)), "{i}: {stored:?}");
+    }
+    // The sixth, ten minutes after the first: wait until the first is an hour old.
+    let sixth = msg("m5", t0 + 600, "ip1", None);
+    assert_eq!(
+        insert_message(&mut conn, &sixth, 5).unwrap(),
+        Stored::Limited {
+            retry_after_secs: 3000
+        }
+    );
+    // A retry of one already stored is not refused: it is that message.
+    assert!(matches!(
+        insert_message(&mut conn, &msg("m4", t0 + 600, "ip1", None), 5).unwrap(),
+        Stored::Duplicate(_)
+    ));
+    // Another address is not affected; an hour later the first is free again.
+    assert!(matches!(
+        insert_message(&mut conn, &msg("o1", t0 + 600, "ip2", None), 5).unwrap(),
+        Stored::New(_)
+    ));
+    assert!(matches!(
+        insert_message(&mut conn, &msg("m6", t0 + 3601, "ip1", None), 5).unwrap(),
+        Stored::New(_)
+    ));
+    // Refused attempts did not count.
+    assert_eq!(count(&conn), 7);
+
+    // A key is limited across addresses.
+    for i in 0..3 {
+        insert_message(
+            &mut conn,
+            &msg(&format!("k{i}"), t0, &format!("addr{i}"), Some("SHA256:k")),
+            3,
+        )
+        .unwrap();
+    }
+    assert!(matches!(
+        insert_message(
+            &mut conn,
+            &msg("k3", t0 + 1, "fresh-addr", Some("SHA256:k")),
+            3
+        )
+        .unwrap(),
+        Stored::Limited { .. }
+    ));
+}
+
+#[test]
+fn lists_newest_first_and_marks_read() {
+    let (_dir, mut conn) = db();
+    for (i, at) in [100, 300, 200].into_iter().enumerate() {
+        insert_message(
+            &mut conn,
+            &msg(&format!("s{i}"), at, &format!("v{i}"), None),
+            5,
+        )
+        .unwrap();
+    }
+    let all = list_messages(&conn, false).unwrap();
+    let bodies: Vec<&str> = all.iter().map(|m| m.message.as_str()).collect();
+    assert_eq!(bodies, ["message s1", "message s2", "message s0"]);
+    assert_eq!(all[0].received_at, "1970-01-01T00:05:00Z");
+    assert_eq!(mark_read(&conn, Some(all[0].id), 5000).unwrap(), 1);
+    assert_eq!(
+        mark_read(&conn, Some(all[0].id), 5000).unwrap(),
+        0,
+        "already read"
+    );
+    assert_eq!(list_messages(&conn, true).unwrap().len(), 2);
+    assert_eq!(mark_read(&conn, None, 5000).unwrap(), 2);
+    assert!(list_messages(&conn, true).unwrap().is_empty());
+    assert!(list_messages(&conn, false).unwrap().iter().all(|m| m.read));
+}
+
+#[test]
+fn records_and_reads_visits() {
+    let (_dir, conn) = db();
+    let visit = VisitRow {
+        started_at: 86_400 * 3 + 5,
+        duration_ms: 61_000,
+        visitor: "h".into(),
+        client: "SSH-2.0-OpenSSH_9.6".into(),
+        term: "xterm-256color".into(),
+        cols: 80,
+        rows: 24,
+        sections: "about,projects".into(),
+        left_message: true,
+        kind: "tui".into(),
+    };
+    record_visit(&conn, &visit).unwrap();
+    let visits = visits_since(&conn, 0).unwrap();
+    assert_eq!(visits, [("1970-01-04".to_string(), visit)]);
+    assert!(visits_since(&conn, 86_400 * 4).unwrap().is_empty());
+}

@@ -59,22 +59,29 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Runs the migrations not yet run. The version is read inside the write
+/// transaction, so two processes opening a new database at once (the
+/// server and `sshfolio messages`) never both run the same migration.
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    let version = usize::try_from(version).unwrap_or(usize::MAX);
-    if version > MIGRATIONS.len() {
-        return Err(rusqlite::Error::InvalidParameterName(format!(
-            "database schema version {version} is newer than this sshfolio understands ({})",
-            MIGRATIONS.len()
-        )));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+    loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let version = usize::try_from(version).unwrap_or(usize::MAX);
+        match MIGRATIONS.get(version) {
+            Some(sql) => {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", (version + 1) as i64)?;
+                tx.commit()?;
+            }
+            None if version == MIGRATIONS.len() => return Ok(()),
+            None => {
+                return Err(rusqlite::Error::InvalidParameterName(format!(
+                    "database schema version {version} is newer than this sshfolio understands ({})",
+                    MIGRATIONS.len()
+                )));
+            }
+        }
     }
-    Ok(())
 }
 
 /// A message as it is stored (already sanitised and checked).

@@ -130,3 +130,20 @@ async fn unusable_data_dir_fails_the_submit_and_recovers_when_fixed() {
     );
     assert_eq!(stored(&data).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corrupt_database_fails_the_submit_without_losing_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = b"this is not an SQLite database, but somebody's file".repeat(100);
+    std::fs::write(dir.path().join(db::FILE), &garbage).unwrap();
+    let (inbox, _writer) = Inbox::start(dir.path(), 5);
+    assert_eq!(
+        inbox.submit(submission("c1", "hello")).await,
+        SubmitResult::Failed
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join(db::FILE)).unwrap(),
+        garbage,
+        "left as it was"
+    );
+}

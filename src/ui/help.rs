@@ -18,7 +18,7 @@ pub const BINDINGS: &[(&str, &str)] = &[
     ("g G home end", "top / bottom"),
     ("enter", "open the selected item"),
     ("esc backspace", "back"),
-    ("c", "contact"),
+    ("c", "write me a message"),
     ("y", "copy my email to your clipboard"),
     ("m", "mouse on / off (off: select text)"),
     ("mouse", "click tabs and items, wheel scrolls"),

@@ -177,3 +177,18 @@ fn records_and_reads_visits() {
     assert_eq!(visits, [("1970-01-04".to_string(), visit)]);
     assert!(visits_since(&conn, 86_400 * 4).unwrap().is_empty());
 }
+
+#[test]
+fn two_processes_opening_a_new_database_at_once_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE);
+    let openers: Vec<_> = (0..8)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || open(&path).map(|_| ()))
+        })
+        .collect();
+    for opener in openers {
+        opener.join().unwrap().unwrap();
+    }
+}

@@ -76,6 +76,64 @@ pub struct ServeArgs {
     /// Messages accepted per client address, and per key, per rolling hour.
     #[arg(long, env = "SSHFOLIO_MESSAGES_PER_HOUR", default_value_t = 5)]
     pub messages_per_hour: u32,
+    /// Connections open at once, in all.
+    #[arg(long, env = "SSHFOLIO_MAX_CONNECTIONS", default_value_t = 2000)]
+    pub max_connections: usize,
+    /// Connections open at once from one address.
+    #[arg(long, env = "SSHFOLIO_MAX_CONNECTIONS_PER_IP", default_value_t = 20)]
+    pub max_connections_per_ip: usize,
+    /// New connections per address per minute.
+    #[arg(long, env = "SSHFOLIO_CONNECT_RATE_PER_IP", default_value_t = 60)]
+    pub connect_rate_per_ip: u32,
+    /// Seconds the SSH handshake and authentication may take.
+    #[arg(
+        long,
+        env = "SSHFOLIO_HANDSHAKE_TIMEOUT",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
+    pub handshake_timeout: u64,
+    /// Seconds without input before a session is closed.
+    #[arg(
+        long,
+        env = "SSHFOLIO_IDLE_TIMEOUT",
+        default_value_t = 900,
+        value_name = "SECONDS"
+    )]
+    pub idle_timeout: u64,
+    /// Seconds after which any session is closed.
+    #[arg(
+        long,
+        env = "SSHFOLIO_SESSION_TIMEOUT",
+        default_value_t = 7200,
+        value_name = "SECONDS"
+    )]
+    pub session_timeout: u64,
+    /// Input bytes per second accepted per session; the excess is dropped.
+    #[arg(
+        long,
+        env = "SSHFOLIO_MAX_INPUT_RATE",
+        default_value_t = 65536,
+        value_name = "BYTES"
+    )]
+    pub max_input_rate: u32,
+    /// Expect a PROXY protocol v1/v2 header on every connection (only
+    /// behind a trusted load balancer; never on a port reachable directly).
+    #[arg(long, env = "SSHFOLIO_PROXY_PROTOCOL")]
+    pub proxy_protocol: bool,
+    /// Log format.
+    #[arg(long, env = "SSHFOLIO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Never log a whole client address (only its /24 or /48) nor the
+    /// login name.
+    #[arg(long, env = "SSHFOLIO_PRIVATE_LOGS")]
+    pub private_logs: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,16 +1,21 @@
 //! What each subcommand does, from parsed arguments to an exit code.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{CheckArgs, MessagesArgs, ServeArgs, StatsArgs};
+use crate::content::Content;
 use crate::inbox::Inbox;
-use crate::session::Shared;
+use crate::server::{Limits, Settings};
+use crate::session::{ContentSource, SessionLimits, Shared};
 use crate::{content, host_key, owner, server, ssh};
 
 /// Exit code for invalid content or a failed start.
@@ -85,10 +90,21 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         }
     };
     let (inbox, writer) = Inbox::start(&args.data, args.messages_per_hour);
-    let result = runtime.block_on(serve_content(args, Shared { content, inbox }));
+    let (replace, source) = ContentSource::new(content);
+    let shared = Shared {
+        content: source,
+        inbox,
+        limits: SessionLimits {
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            session_timeout: Duration::from_secs(args.session_timeout),
+            max_input_rate: args.max_input_rate,
+            ..SessionLimits::default()
+        },
+    };
+    let result = runtime.block_on(serve_content(args, shared, replace));
     // Dropping the runtime drops every session's inbox handle; the writer
     // then finishes what is queued and stops.
-    drop(runtime);
+    runtime.shutdown_timeout(Duration::from_secs(1));
     if !writer.finish(INBOX_DRAIN) {
         tracing::error!("the inbox did not finish its queued writes in time");
     }
@@ -104,7 +120,11 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
 /// How long shutdown waits for queued inbox writes.
 const INBOX_DRAIN: Duration = Duration::from_secs(5);
 
-async fn serve_content(args: &ServeArgs, shared: Shared) -> Result<()> {
+async fn serve_content(
+    args: &ServeArgs,
+    shared: Shared,
+    replace: watch::Sender<Arc<Content>>,
+) -> Result<()> {
     let key = host_key::load_or_create(&args.keys)?;
     let fingerprint = host_key::fingerprint(&key);
     let config = Arc::new(ssh::config(key));
@@ -112,17 +132,32 @@ async fn serve_content(args: &ServeArgs, shared: Shared) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
+    let settings = Settings {
+        limits: Limits {
+            max_connections: args.max_connections,
+            max_connections_per_ip: args.max_connections_per_ip,
+            connect_rate_per_ip: args.connect_rate_per_ip,
+            handshake_timeout: Duration::from_secs(args.handshake_timeout),
+        },
+        proxy_protocol: args.proxy_protocol,
+        private_logs: args.private_logs,
+    };
+    if settings.proxy_protocol {
+        tracing::warn!(
+            "expecting a PROXY header on every connection: only safe behind a trusted load balancer"
+        );
+    }
     tracing::info!("listening on {addr} (host key {fingerprint})");
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    server::run(listener, config, shared, shutdown).await;
+    tokio::spawn(reload_on_hangup(args.content.clone(), replace));
+    server::run(listener, config, shared, settings, shutdown).await;
     tracing::info!("stopped");
     Ok(())
 }
 
 /// Cancels `shutdown` on SIGINT or SIGTERM.
 async fn stop_on_signal(shutdown: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
@@ -136,4 +171,34 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     }
     tracing::info!("shutting down: telling sessions, then exiting");
     shutdown.cancel();
+}
+
+/// On SIGHUP, loads the content again: valid content is what new sessions
+/// get (running ones keep theirs); invalid content is logged with its
+/// file:line:col problems and the old content stays.
+async fn reload_on_hangup(dir: PathBuf, replace: watch::Sender<Arc<Content>>) {
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler; content reload is off");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let loaded = tokio::task::spawn_blocking({
+            let dir = dir.clone();
+            move || content::load(&dir)
+        })
+        .await;
+        match loaded {
+            Ok(Ok(content)) => {
+                replace.send_replace(Arc::new(content));
+                tracing::info!(dir = %dir.display(), "content reloaded; new sessions see it");
+            }
+            Ok(Err(e)) => {
+                for problem in &e.problems {
+                    tracing::error!("content reload refused: {problem}");
+                }
+                tracing::error!("kept the previous content ({} problems)", e.problems.len());
+            }
+            Err(e) => tracing::error!("content reload failed: {e}"),
+        }
+    }
 }

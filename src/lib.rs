@@ -3,7 +3,8 @@
 //! Crate map, from the edge to the core:
 //! - [`cli`]: the command line; [`commands`]: what each subcommand does;
 //!   [`owner`]: the owner's `messages` and `stats` output.
-//! - [`server`]: the accept loop, per-connection tasks, shutdown.
+//! - [`server`]: the accept loop, limits, per-connection tasks, shutdown;
+//!   [`proxy`]: the PROXY v1/v2 header; [`record`]: a connection's log record.
 //! - [`ssh`]: the russh handler (auth, channel requests, refusals) and config.
 //! - [`host_key`]: the persistent ed25519 host key.
 //! - [`session`]: one visitor's channel: TUI, plain text or exec.
@@ -25,6 +26,8 @@ pub mod host_key;
 pub mod inbox;
 pub mod message;
 pub mod owner;
+pub mod proxy;
+pub mod record;
 pub mod sanitize;
 pub mod server;
 pub mod session;

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
 
 use crate::inbox::db::{self, Message};
-use crate::sanitize::{self, Keep};
+use crate::sanitize;
 
 /// Which messages `--mark-read` marks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,13 +89,7 @@ fn plural(n: usize) -> &'static str {
 
 /// One line of visitor text, safe for the owner's terminal.
 fn safe(text: &str) -> String {
-    sanitize::clean(
-        text,
-        Keep {
-            newlines: false,
-            tabs: false,
-        },
-    )
+    sanitize::clean(text, sanitize::ONE_LINE)
 }
 
 fn human(list: &[Message], unread_only: bool) -> String {

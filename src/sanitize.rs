@@ -16,6 +16,12 @@ pub const STORED: Keep = Keep {
     tabs: true,
 };
 
+/// One line of text: every line break and tab becomes a space.
+pub const ONE_LINE: Keep = Keep {
+    newlines: false,
+    tabs: false,
+};
+
 pub fn clean(text: &str, keep: Keep) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();

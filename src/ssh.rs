@@ -9,9 +9,11 @@ use std::net::SocketAddr;
 use russh::keys::HashAlg;
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelOpenFailure};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::record;
 use crate::session::{self, Shared, Visitor};
 use crate::term::caps;
 
@@ -25,6 +27,10 @@ pub struct Connection {
     user: String,
     key_fingerprint: Option<String>,
     has_session: bool,
+    /// What the closing log line will say about this connection.
+    record: record::Shared,
+    /// Tells the connection task the handshake deadline no longer applies.
+    authed: Option<oneshot::Sender<()>>,
 }
 
 impl Connection {
@@ -33,6 +39,8 @@ impl Connection {
         peer: Option<SocketAddr>,
         shutdown: CancellationToken,
         sessions: TaskTracker,
+        record: record::Shared,
+        authed: oneshot::Sender<()>,
     ) -> Self {
         Connection {
             shared,
@@ -42,18 +50,37 @@ impl Connection {
             user: String::new(),
             key_fingerprint: None,
             has_session: false,
+            record,
+            authed: Some(authed),
         }
     }
 
     fn accept(&mut self, user: &str) -> Auth {
         // Only a short, printable name is kept: it picks the start section.
-        self.user = user.chars().filter(|c| !c.is_control()).take(64).collect();
+        self.user = crate::sanitize::clean(user, crate::sanitize::ONE_LINE)
+            .chars()
+            .take(64)
+            .collect();
         Auth::Accept
     }
 }
 
 impl Handler for Connection {
     type Error = russh::Error;
+
+    async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
+        if let Some(authed) = self.authed.take() {
+            let _ = authed.send(());
+        }
+        let client = String::from_utf8_lossy(session.remote_sshid());
+        let client = crate::sanitize::clean(&client, crate::sanitize::ONE_LINE);
+        let user = self.user.clone();
+        record::update(&self.record, |r| {
+            r.client = client.chars().take(100).collect();
+            r.user = user;
+        });
+        Ok(())
+    }
 
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
         Ok(self.accept(user))
@@ -101,7 +128,8 @@ impl Handler for Connection {
         reply.accept().await;
         let visitor = Visitor {
             peer: self.peer,
-            client: String::from_utf8_lossy(session.remote_sshid()).into_owned(),
+            client: record::read(&self.record).client,
+            record: self.record.clone(),
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
         };
@@ -288,6 +316,36 @@ pub fn config(host_key: russh::keys::PrivateKey) -> russh::server::Config {
         keepalive_interval: Some(std::time::Duration::from_secs(60)),
         keepalive_max: 3,
         nodelay: true,
+        preferred: crypto_policy(),
         ..Default::default()
+    }
+}
+
+/// Only modern algorithms: post-quantum hybrid and curve25519 key
+/// exchange, the ed25519 host key, AEAD ciphers, encrypt-then-MAC MACs;
+/// strict key exchange (the Terrapin countermeasure) and ext-info are
+/// advertised; no compression.
+fn crypto_policy() -> russh::Preferred {
+    use std::borrow::Cow;
+
+    use russh::keys::Algorithm;
+    use russh::{cipher, compression, kex, mac};
+    russh::Preferred {
+        kex: Cow::Borrowed(&[
+            kex::MLKEM768X25519_SHA256,
+            kex::CURVE25519,
+            kex::CURVE25519_PRE_RFC_8731,
+            kex::EXTENSION_SUPPORT_AS_SERVER,
+            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
+        ]),
+        key: Cow::Borrowed(&[Algorithm::Ed25519]),
+        cipher: Cow::Borrowed(&[
+            cipher::CHACHA20_POLY1305,
+            cipher::AES_256_GCM,
+            cipher::AES_128_GCM,
+        ]),
+        mac: Cow::Borrowed(&[mac::HMAC_SHA512_ETM, mac::HMAC_SHA256_ETM]),
+        compression: Cow::Borrowed(&[compression::NONE]),
+        ..russh::Preferred::DEFAULT
     }
 }

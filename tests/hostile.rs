@@ -91,6 +91,11 @@ async fn one_megabyte_paste_is_survived() {
     paste.extend_from_slice(b"\x1b[201~");
     v.send(&paste).await;
     // The pasted q's are text, not commands: the session is still here.
+    // (Most of a megabyte is over the input rate and dropped, end marker
+    // included: the parser gives up on the paste after its timeout.)
+    // Regression: the paste's timeout used to restart whenever the session
+    // woke for anything else (releasing its buffers), so it never ended.
+    tokio::time::sleep(sshfolio::term::input::PASTE_TIMEOUT + Duration::from_millis(300)).await;
     v.send(b"4").await;
     v.wait_for("Engineering Insights").await;
     v.send(b"q").await;
@@ -154,4 +159,26 @@ async fn panic_in_one_session_ends_only_that_session() {
     bystander.wait_for("Let's Build Something").await;
     let out = russh_exec(server.addr, "about").await;
     assert_eq!(out.status, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn input_over_the_rate_is_dropped_and_the_session_lives() {
+    let limits = sshfolio::session::SessionLimits {
+        max_input_rate: 1000,
+        ..Default::default()
+    };
+    let server = TestServer::start_limited(Options::default().settings, limits);
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    // 5,000 ignored keys, then "4", in one packet: the "4" is past the
+    // budget of 1,000 bytes a second and never reaches the app.
+    let mut flood = vec![b'x'; 5000];
+    flood.push(b'4');
+    v.send(&flood).await;
+    v.drain(Duration::from_millis(300)).await;
+    assert!(v.contents().contains(ABOUT), "the excess was dropped");
+    // A second later the budget is back.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    v.send(b"4").await;
+    v.wait_for("Engineering Insights").await;
 }

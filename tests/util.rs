@@ -18,7 +18,8 @@ use russh::keys::{HashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Disconnect};
 use sshfolio::content::{self, Content};
 use sshfolio::inbox::Inbox;
-use sshfolio::session::Shared;
+use sshfolio::server::{Limits, Settings};
+use sshfolio::session::{ContentSource, SessionLimits, Shared};
 use sshfolio::{host_key, server, ssh};
 use tokio_util::sync::CancellationToken;
 
@@ -42,6 +43,35 @@ pub fn vt(cols: u16, rows: u16) -> vt100::Parser {
 pub fn set_size(screen: &mut vt100::Screen, cols: u16, rows: u16) {
     let nz = |n: u16| std::num::NonZeroU16::new(n.max(1)).unwrap();
     screen.set_size(nz(rows), nz(cols));
+}
+
+/// How a test server is set up.
+pub struct Options {
+    pub keys: Option<PathBuf>,
+    pub data: Option<PathBuf>,
+    pub messages_per_hour: u32,
+    pub settings: Settings,
+    pub limits: SessionLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            keys: None,
+            data: None,
+            messages_per_hour: 5,
+            settings: Settings {
+                limits: Limits {
+                    // Tests open many sessions from 127.0.0.1 quickly.
+                    connect_rate_per_ip: 100_000,
+                    max_connections_per_ip: 1000,
+                    ..Limits::default()
+                },
+                ..Settings::default()
+            },
+            limits: SessionLimits::default(),
+        }
+    }
 }
 
 /// The server running in its own runtime on a background thread.
@@ -75,8 +105,29 @@ impl TestServer {
     /// A server with its keys and data where the test says, and a message
     /// limit per hour.
     pub fn start_in(keys: &Path, data: &Path, messages_per_hour: u32) -> TestServer {
+        TestServer::start_with(Options {
+            keys: Some(keys.to_path_buf()),
+            data: Some(data.to_path_buf()),
+            messages_per_hour,
+            ..Options::default()
+        })
+    }
+
+    /// A server with these settings and session limits (fresh temp dirs).
+    pub fn start_limited(settings: Settings, limits: SessionLimits) -> TestServer {
+        TestServer::start_with(Options {
+            settings,
+            limits,
+            ..Options::default()
+        })
+    }
+
+    pub fn start_with(options: Options) -> TestServer {
+        let dirs = tempfile::tempdir().unwrap();
+        let keys = options.keys.unwrap_or_else(|| dirs.path().join("keys"));
+        let data = options.data.unwrap_or_else(|| dirs.path().join("data"));
         let content = Arc::new(shipped_content());
-        let key = host_key::load_or_create(keys).unwrap();
+        let key = host_key::load_or_create(&keys).unwrap();
         let fingerprint = host_key::fingerprint(&key);
         let config = Arc::new(ssh::config(key));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -85,10 +136,16 @@ impl TestServer {
         let shutdown = CancellationToken::new();
         let thread = {
             let (content, shutdown) = (content.clone(), shutdown.clone());
-            let data = data.to_path_buf();
+            let data = data.clone();
+            let (settings, limits, per_hour) =
+                (options.settings, options.limits, options.messages_per_hour);
             std::thread::spawn(move || {
-                let (inbox, writer) = Inbox::start(&data, messages_per_hour);
-                let shared = Shared { content, inbox };
+                let (inbox, writer) = Inbox::start(&data, per_hour);
+                let shared = Shared {
+                    content: ContentSource::fixed(content),
+                    inbox,
+                    limits,
+                };
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
                     .enable_all()
@@ -96,7 +153,7 @@ impl TestServer {
                     .unwrap();
                 runtime.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                    server::run(listener, config, shared, shutdown).await;
+                    server::run(listener, config, shared, settings, shutdown).await;
                 });
                 drop(runtime);
                 writer.finish(Duration::from_secs(5));
@@ -106,10 +163,10 @@ impl TestServer {
             addr,
             fingerprint,
             content,
-            data: data.to_path_buf(),
+            data,
             shutdown,
             thread: Some(thread),
-            _dirs: None,
+            _dirs: Some(dirs),
         }
     }
 

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use crate::sanitize::{self, Keep};
+use crate::sanitize;
 use db::{NewMessage, Stored, VisitRow};
 
 // Field limits are enforced here too, whatever the UI did.
@@ -274,12 +274,12 @@ fn open(data_dir: &Path) -> anyhow::Result<Open> {
 
 /// The submission sanitised and within limits, or `None`.
 fn checked(s: &Submission) -> Option<NewMessage> {
-    let one_line = Keep {
-        newlines: false,
-        tabs: false,
-    };
-    let name = sanitize::clean(&s.name, one_line).trim().to_string();
-    let contact = sanitize::clean(&s.contact, one_line).trim().to_string();
+    let name = sanitize::clean(&s.name, sanitize::ONE_LINE)
+        .trim()
+        .to_string();
+    let contact = sanitize::clean(&s.contact, sanitize::ONE_LINE)
+        .trim()
+        .to_string();
     let body = sanitize::clean(&s.message, sanitize::STORED)
         .trim()
         .to_string();
@@ -313,11 +313,10 @@ fn unix(t: SystemTime) -> i64 {
 
 /// Untrusted one-line text, cleaned and cut to `max` characters.
 fn short(text: &str, max: usize) -> String {
-    let one_line = Keep {
-        newlines: false,
-        tabs: false,
-    };
-    sanitize::clean(text, one_line).chars().take(max).collect()
+    sanitize::clean(text, sanitize::ONE_LINE)
+        .chars()
+        .take(max)
+        .collect()
 }
 
 #[cfg(test)]

@@ -15,20 +15,72 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use russh::server::{Handle, Msg};
 use russh::{Channel, ChannelMsg};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::content::Content;
 use crate::export::{self, Command};
 use crate::inbox::{Inbox, Visit};
+use crate::record;
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};
 
-/// What every session shares: the content and the inbox.
+/// The current content: replaced as a whole on reload; each session keeps
+/// the version it started with.
+#[derive(Clone)]
+pub struct ContentSource(watch::Receiver<Arc<Content>>);
+
+impl ContentSource {
+    /// A source and the sender that replaces its content.
+    pub fn new(content: Arc<Content>) -> (watch::Sender<Arc<Content>>, ContentSource) {
+        let (tx, rx) = watch::channel(content);
+        (tx, ContentSource(rx))
+    }
+
+    /// Content that never changes (tests, tools).
+    pub fn fixed(content: Arc<Content>) -> ContentSource {
+        let (tx, source) = ContentSource::new(content);
+        // With the sender gone the value simply stays.
+        drop(tx);
+        source
+    }
+
+    pub fn current(&self) -> Arc<Content> {
+        self.0.borrow().clone()
+    }
+}
+
+/// What every session shares: the content, the inbox, the limits.
 #[derive(Clone)]
 pub struct Shared {
-    pub content: Arc<Content>,
+    pub content: ContentSource,
     pub inbox: Inbox,
+    pub limits: SessionLimits,
+}
+
+/// The limits a session enforces itself, from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// No input for this long ends the session.
+    pub idle_timeout: Duration,
+    /// No session lasts longer.
+    pub session_timeout: Duration,
+    /// Input bytes accepted per second; the excess is dropped.
+    pub max_input_rate: u32,
+    /// Longest a single write may wait for a client that stopped reading.
+    pub write_timeout: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        SessionLimits {
+            idle_timeout: Duration::from_secs(900),
+            session_timeout: Duration::from_secs(7200),
+            max_input_rate: 65536,
+            write_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// Who is on the other end, as far as the connection knows.
@@ -41,15 +93,13 @@ pub struct Visitor {
     pub user: String,
     /// SHA256 fingerprint of a key the client proved it holds.
     pub key_fingerprint: Option<String>,
+    /// The connection's log record, for terminal, size and how it ended.
+    pub record: record::Shared,
 }
 
 /// A client that opens a channel but never asks for a shell or a command
 /// is not kept waiting for ever.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Longest a single write may wait for the client to read; a client that
-/// stops reading loses its session, not the server's memory.
-pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Exit status for an unknown exec command, as a shell would give.
 pub const EXIT_UNKNOWN_COMMAND: u32 = 127;
@@ -99,7 +149,8 @@ async fn run(
     tui_active: Arc<AtomicBool>,
 ) {
     let started = (SystemTime::now(), Instant::now());
-    let content = shared.content.clone();
+    // This session keeps the content it started with, whatever reloads.
+    let content = shared.content.current();
     let mut pty: Option<Pty> = None;
     let mut env = ClientEnv::default();
     let mut deadline = pin!(tokio::time::sleep(SETUP_TIMEOUT));
@@ -158,12 +209,25 @@ async fn run(
         left_message: false,
         kind: String::new(),
     };
+    let write_timeout = shared.limits.write_timeout;
+    record::update(&visitor.record, |r| {
+        r.term = visit.term.clone();
+        r.size = pty.as_ref().map(|p| p.size);
+    });
     let status = match (request, pty) {
         (Request::Shell, Some(pty)) => {
             tui_active.store(true, Ordering::Relaxed);
             visit.kind = "tui".into();
-            let (status, summary) =
-                tui::run(&mut channel, &shared, &visitor, pty, env, shutdown).await;
+            let (status, summary) = tui::run(
+                &mut channel,
+                content.clone(),
+                &shared,
+                &visitor,
+                pty,
+                env,
+                shutdown,
+            )
+            .await;
             visit.sections = summary.sections;
             visit.left_message = summary.left_message;
             visit.cols = summary.size.cols;
@@ -172,18 +236,19 @@ async fn run(
         }
         (Request::Shell, None) => {
             visit.kind = "plain".into();
-            print(&channel, &export::resume(&content), false).await
+            print(&channel, &export::resume(&content), false, write_timeout).await
         }
         (Request::Exec(command), pty) => match Command::parse(&command) {
             Ok(command) => {
                 visit.kind = format!("exec {}", command.name());
-                print(&channel, &command.output(&content), pty.is_some()).await
+                let text = command.output(&content);
+                print(&channel, &text, pty.is_some(), write_timeout).await
             }
             Err(line) => {
                 visit.kind = "exec unknown".into();
                 let line = format!("{line}\n");
                 let _ = tokio::time::timeout(
-                    WRITE_TIMEOUT,
+                    write_timeout,
                     channel.extended_data_bytes(1, Bytes::from(crlf(&line, pty.is_some()))),
                 )
                 .await;
@@ -197,13 +262,20 @@ async fn run(
     let _ = channel.eof().await;
     let _ = channel.close().await;
     visit.duration = started.1.elapsed();
+    record::update(&visitor.record, |r| {
+        r.ended.get_or_insert(match status {
+            Some(_) => "done",
+            None => "client gone",
+        });
+    });
     shared.inbox.record_visit(visit);
 }
 
-/// Writes a text export; status 0 once it is out, none if the client went.
-async fn print(channel: &Channel<Msg>, text: &str, pty: bool) -> Option<u32> {
+/// Writes a text export; status 0 once it is out, none if the client went
+/// or stopped reading for longer than `limit`.
+async fn print(channel: &Channel<Msg>, text: &str, pty: bool, limit: Duration) -> Option<u32> {
     let bytes = Bytes::from(crlf(text, pty));
-    match tokio::time::timeout(WRITE_TIMEOUT, channel.data_bytes(bytes)).await {
+    match tokio::time::timeout(limit, channel.data_bytes(bytes)).await {
         Ok(Ok(())) => Some(0),
         _ => None,
     }

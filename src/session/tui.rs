@@ -22,9 +22,10 @@ use tokio_util::sync::CancellationToken;
 
 use base64::Engine as _;
 
-use super::{Pty, Shared, Visitor, WRITE_TIMEOUT};
+use super::{Pty, SessionLimits, Shared, Visitor};
 use crate::app::form::Answer;
 use crate::inbox::{Inbox, Submission, SubmitResult};
+use crate::record;
 
 use crate::app::{App, Effect, Flow};
 use crate::content::Content;
@@ -61,10 +62,65 @@ enum End {
     ClientGone,
     /// The server is shutting down.
     Shutdown,
+    /// No input for the idle limit.
+    Idle,
+    /// The session reached its time limit.
+    SessionLimit,
+    /// The client stopped reading for longer than the write limit.
+    Stalled,
+}
+
+impl End {
+    /// How the log line names it.
+    fn reason(&self) -> &'static str {
+        match self {
+            End::Quit => "quit",
+            End::InputClosed => "input closed",
+            End::ClientGone => "client gone",
+            End::Shutdown => "shutdown",
+            End::Idle => "idle timeout",
+            End::SessionLimit => "session limit",
+            End::Stalled => "write timeout",
+        }
+    }
+}
+
+/// A token bucket over input bytes: `rate` per second, bursts up to one
+/// second's worth.
+struct InputBudget {
+    rate: f64,
+    tokens: f64,
+    at: Instant,
+    warned: bool,
+}
+
+impl InputBudget {
+    fn new(rate: u32) -> Self {
+        InputBudget {
+            rate: f64::from(rate.max(1)),
+            tokens: f64::from(rate.max(1)),
+            at: Instant::now(),
+            warned: false,
+        }
+    }
+
+    /// How many of `n` bytes may be taken now.
+    fn take(&mut self, n: usize) -> usize {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate);
+        self.at = now;
+        let allowed = (n as f64).min(self.tokens.floor()) as usize;
+        self.tokens -= allowed as f64;
+        allowed
+    }
 }
 
 struct Tui {
     content: Arc<Content>,
+    limits: SessionLimits,
+    budget: InputBudget,
+    last_input: Instant,
     inbox: Inbox,
     /// Who the visitor is, for the message limits.
     peer: Option<IpAddr>,
@@ -94,14 +150,18 @@ pub struct Summary {
 
 pub async fn run(
     channel: &mut Channel<Msg>,
+    content: Arc<Content>,
     shared: &Shared,
     visitor: &Visitor,
     pty: Pty,
     env: ClientEnv,
     shutdown: CancellationToken,
 ) -> (Option<u32>, Summary) {
-    let content = shared.content.clone();
+    let started = Instant::now();
     let mut tui = Tui {
+        limits: shared.limits,
+        budget: InputBudget::new(shared.limits.max_input_rate),
+        last_input: started,
         inbox: shared.inbox.clone(),
         peer: visitor.peer.map(|p| p.ip()),
         key_fingerprint: visitor.key_fingerprint.clone(),
@@ -123,7 +183,8 @@ pub async fn run(
         first.extend_from_slice(modes::MOUSE_ON);
     }
     first.extend_from_slice(&tui.frame());
-    if !send(channel, Bytes::from(first)).await {
+    if !send(channel, Bytes::from(first), tui.limits.write_timeout).await {
+        record::update(&visitor.record, |r| r.ended = Some(End::Stalled.reason()));
         return (None, tui.summary());
     }
     #[cfg(feature = "fault-injection")]
@@ -133,10 +194,16 @@ pub async fn run(
     let mut release_at = Some(Instant::now() + RELEASE_AFTER);
     let mut notice_until: Option<Instant> = None;
     let end = loop {
-        let esc_at = tui.parser.pending_timeout().map(|t| Instant::now() + t);
+        // Measured from the last input, so other wake-ups (a released
+        // buffer, a notice) never push a pending escape's deadline back.
+        let esc_at = tui.parser.pending_timeout().map(|t| tui.last_input + t);
+        let idle_at = tui.last_input + tui.limits.idle_timeout;
+        let session_at = started + tui.limits.session_timeout;
         tokio::select! {
             biased;
             () = shutdown.cancelled() => break End::Shutdown,
+            () = tokio::time::sleep_until(idle_at) => break End::Idle,
+            () = tokio::time::sleep_until(session_at) => break End::SessionLimit,
             message = channel.wait() => tui.apply(message),
             () = sleep_until(esc_at) => tui.parser.flush_timeout(&mut tui.events),
             result = answer(&mut tui.sending) => {
@@ -181,28 +248,53 @@ pub async fn run(
         if tui.dirty {
             tui.dirty = false;
             let frame = tui.frame();
-            if !send(channel, frame).await {
-                break End::ClientGone;
+            if !send(channel, frame, tui.limits.write_timeout).await {
+                break End::Stalled;
             }
             release_at = Some(Instant::now() + RELEASE_AFTER);
         }
     };
     // A message being stored is finished, not abandoned, whatever ended
     // the session: its writer thread completes it regardless.
-    let status = finish(channel, end).await;
+    record::update(&visitor.record, |r| r.ended = Some(end.reason()));
+    let status = finish(channel, end, &tui.limits).await;
     (status, tui.summary())
 }
 
 /// Leaves the visitor's terminal as it was and gives the exit status.
-async fn finish(channel: &Channel<Msg>, end: End) -> Option<u32> {
+async fn finish(channel: &Channel<Msg>, end: End, limits: &SessionLimits) -> Option<u32> {
     let mut bytes = modes::RESTORE.to_vec();
-    match end {
-        End::Quit | End::InputClosed => {}
-        End::ClientGone => return None,
-        End::Shutdown => bytes.extend_from_slice(format!("{RESTARTING}\r\n").as_bytes()),
+    let goodbye = match end {
+        End::Quit | End::InputClosed => None,
+        End::ClientGone | End::Stalled => return None,
+        End::Shutdown => Some(RESTARTING.to_string()),
+        End::Idle => Some(format!(
+            "no keys pressed for {} — goodbye, come back any time",
+            minutes(limits.idle_timeout)
+        )),
+        End::SessionLimit => Some(format!(
+            "this session reached its {} limit — goodbye, come back any time",
+            minutes(limits.session_timeout)
+        )),
+    };
+    if let Some(goodbye) = goodbye {
+        bytes.extend_from_slice(format!("{goodbye}\r\n").as_bytes());
     }
-    send(channel, Bytes::from(bytes)).await;
+    send(channel, Bytes::from(bytes), limits.write_timeout).await;
     Some(0)
+}
+
+/// "15 minutes", "2 hours", "30 seconds".
+fn minutes(limit: Duration) -> String {
+    let s = limit.as_secs();
+    let (n, unit) = if s < 120 {
+        (s, "second")
+    } else if s >= 7200 && s.is_multiple_of(3600) {
+        (s / 3600, "hour")
+    } else {
+        (s / 60, "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 impl Tui {
@@ -212,7 +304,18 @@ impl Tui {
             Some(ChannelMsg::Eof) => self.ending = Some(End::InputClosed),
             None | Some(ChannelMsg::Close) => self.ending = Some(End::ClientGone),
             Some(ChannelMsg::Data { data }) => {
-                self.parser.feed(&data, &mut self.events);
+                self.last_input = Instant::now();
+                // Over the input rate, the excess is dropped unread: the
+                // session stays, a flood costs it only its own keys.
+                let allowed = self.budget.take(data.len());
+                if allowed < data.len() && !self.budget.warned {
+                    self.budget.warned = true;
+                    tracing::warn!(
+                        "input over {} bytes/s; dropping the excess",
+                        self.limits.max_input_rate
+                    );
+                }
+                self.parser.feed(&data[..allowed], &mut self.events);
             }
             Some(ChannelMsg::WindowChange {
                 col_width,
@@ -304,13 +407,13 @@ impl Tui {
 }
 
 /// Sends one frame as one write; false when the client is gone or stopped
-/// reading for too long.
-async fn send(channel: &Channel<Msg>, bytes: Bytes) -> bool {
+/// reading for longer than `limit`.
+async fn send(channel: &Channel<Msg>, bytes: Bytes, limit: Duration) -> bool {
     if bytes.is_empty() {
         return true;
     }
     matches!(
-        tokio::time::timeout(WRITE_TIMEOUT, channel.data_bytes(bytes)).await,
+        tokio::time::timeout(limit, channel.data_bytes(bytes)).await,
         Ok(Ok(()))
     )
 }

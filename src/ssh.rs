@@ -31,6 +31,8 @@ pub struct Connection {
     record: record::Shared,
     /// Tells the connection task the handshake deadline no longer applies.
     authed: Option<oneshot::Sender<()>>,
+    /// Cuts the connection's socket (see `server::wire`).
+    cut: CancellationToken,
 }
 
 impl Connection {
@@ -41,6 +43,7 @@ impl Connection {
         sessions: TaskTracker,
         record: record::Shared,
         authed: oneshot::Sender<()>,
+        cut: CancellationToken,
     ) -> Self {
         Connection {
             shared,
@@ -52,6 +55,7 @@ impl Connection {
             has_session: false,
             record,
             authed: Some(authed),
+            cut,
         }
     }
 
@@ -130,6 +134,7 @@ impl Handler for Connection {
             peer: self.peer,
             client: record::read(&self.record).client,
             record: self.record.clone(),
+            cut: self.cut.clone(),
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
         };

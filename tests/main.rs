@@ -10,6 +10,7 @@ mod exec;
 mod host_key;
 mod hostile;
 mod inbox;
+mod limits;
 mod openssh;
 mod terminal;
 mod tui;

@@ -219,13 +219,22 @@ pub async fn russh_connect(
     addr: SocketAddr,
     user: &str,
 ) -> (client::Handle<impl client::Handler>, String) {
+    russh_connect_with(addr, user, client::Config::default()).await
+}
+
+/// Connects with a given client configuration (TCP_NODELAY always on).
+pub async fn russh_connect_with(
+    addr: SocketAddr,
+    user: &str,
+    config: client::Config,
+) -> (client::Handle<impl client::Handler>, String) {
     let host_key = Arc::new(Mutex::new(None));
     let handler = TrustingClient {
         host_key: host_key.clone(),
     };
     let config = Arc::new(client::Config {
         nodelay: true,
-        ..Default::default()
+        ..config
     });
     let mut handle = tokio::time::timeout(TIMEOUT, client::connect(config, addr, handler))
         .await
@@ -279,6 +288,27 @@ pub async fn russh_exec(addr: SocketAddr, command: &str) -> Output {
     out
 }
 
+/// Like `russh_exec`, but `None` when the server turns the connection away.
+pub async fn try_russh_exec(addr: SocketAddr, command: &str) -> Option<Output> {
+    let handler = TrustingClient {
+        host_key: Arc::new(Mutex::new(None)),
+    };
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
+    let mut handle = tokio::time::timeout(TIMEOUT, client::connect(config, addr, handler))
+        .await
+        .ok()?
+        .ok()?;
+    handle.authenticate_none("visitor").await.ok()?;
+    let mut channel = handle.channel_open_session().await.ok()?;
+    channel.exec(true, command).await.ok()?;
+    let out = collect(&mut channel).await;
+    let _ = handle.disconnect(Disconnect::ByApplication, "", "en").await;
+    Some(out)
+}
+
 /// `ssh -T host` through the russh client: a shell without a PTY.
 pub async fn russh_shell_without_pty(addr: SocketAddr) -> Output {
     let (handle, _) = russh_connect(addr, "visitor").await;
@@ -320,7 +350,20 @@ pub async fn russh_visitor_with_env(
     cols: u32,
     rows: u32,
 ) -> Visitor<impl client::Handler> {
-    let (handle, _) = russh_connect(addr, user).await;
+    russh_visitor_with(addr, user, term, env, cols, rows, client::Config::default()).await
+}
+
+/// A visitor with every knob: env requests and the client configuration.
+pub async fn russh_visitor_with(
+    addr: SocketAddr,
+    user: &str,
+    term: &str,
+    env: &[(&str, &str)],
+    cols: u32,
+    rows: u32,
+    config: client::Config,
+) -> Visitor<impl client::Handler> {
+    let (handle, _) = russh_connect_with(addr, user, config).await;
     let channel = handle.channel_open_session().await.unwrap();
     for (name, value) in env {
         channel.set_env(false, *name, *value).await.unwrap();

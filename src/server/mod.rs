@@ -5,8 +5,8 @@
 //! on shutdown: stop accepting, let the sessions say goodbye, wait
 //! (bounded). Errors of one connection never end the loop.
 
-mod counted;
 pub mod limits;
+mod wire;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -22,9 +22,9 @@ use tokio_util::task::TaskTracker;
 use crate::record;
 use crate::session::Shared;
 use crate::ssh::Connection;
-use counted::{Counted, Traffic};
 pub use limits::Limits;
 use limits::{Gate, IpSlot, Refusal};
+use wire::{Traffic, Wire};
 
 /// How long shutdown waits for sessions to finish before giving up on
 /// them.
@@ -196,6 +196,9 @@ impl Job {
         let traffic = Arc::new(Traffic::default());
         let record = record::Shared::default();
         let (authed, on_auth) = oneshot::channel();
+        // Cancelled to cut the socket: by the deadline, by shutdown, or by
+        // the session when its client stopped reading.
+        let cut = CancellationToken::new();
         let handler = Connection::new(
             shared,
             Some(peer),
@@ -203,21 +206,20 @@ impl Job {
             sessions,
             record.clone(),
             authed,
+            cut.clone(),
         );
-        let stream = Counted::new(socket, traffic.clone());
-        let ended = match tokio::time::timeout_at(
-            deadline,
-            russh::server::run_stream(config, stream, handler),
-        )
-        .await
-        {
+        let stream = Wire::new(socket, traffic.clone(), cut.clone());
+        let handshake = russh::server::run_stream(config, stream, handler);
+        let ended = match tokio::time::timeout_at(deadline, handshake).await {
             Err(_) => "handshake timeout",
             Ok(Err(e)) => {
                 tracing::debug!(peer = %shown_peer, "handshake failed: {e}");
                 "handshake failed"
             }
-            Ok(Ok(running)) => drive(running, on_auth, deadline, &shutdown).await,
+            Ok(Ok(running)) => drive(running, on_auth, deadline, &shutdown, &cut).await,
         };
+        // Whatever happened, nothing of this connection outlives its task.
+        cut.cancel();
         let r = record::read(&record);
         let size = r
             .size
@@ -243,25 +245,17 @@ impl Job {
     }
 }
 
-/// Runs an established connection to its end: closed if authentication
-/// does not finish by `deadline`, disconnected after a grace period once
-/// shutdown starts. Returns how it ended.
+/// Runs an established connection to its end: cut if authentication does
+/// not finish by `deadline`, cut after a grace period once shutdown
+/// starts. Returns how it ended.
 async fn drive(
     running: russh::server::RunningSession<Connection>,
     on_auth: oneshot::Receiver<()>,
     deadline: tokio::time::Instant,
     shutdown: &CancellationToken,
+    cut: &CancellationToken,
 ) -> &'static str {
-    let handle = running.handle();
     let mut running = std::pin::pin!(running);
-    let hang_up = |reason: &'static str| {
-        let handle = handle.clone();
-        async move {
-            let _ = handle
-                .disconnect(russh::Disconnect::ByApplication, reason.into(), "en".into())
-                .await;
-        }
-    };
     // Until authenticated, the handshake deadline applies.
     tokio::select! {
         result = &mut running => return outcome(result),
@@ -271,20 +265,25 @@ async fn drive(
             return outcome(running.await);
         },
         () = tokio::time::sleep_until(deadline) => {
-            hang_up("authentication took too long").await;
-            let _ = tokio::time::timeout(DISCONNECT_GRACE, &mut running).await;
+            cut.cancel();
+            let _ = running.await;
             return "handshake timeout";
         }
     }
     tokio::select! {
         result = &mut running => outcome(result),
+        () = cut.cancelled() => {
+            let _ = running.await;
+            "cut"
+        }
         () = shutdown.cancelled() => {
             // Sessions are saying goodbye; give the client a moment to
-            // close, then hang up.
+            // close, then cut.
             match tokio::time::timeout(DISCONNECT_GRACE, &mut running).await {
                 Ok(result) => outcome(result),
                 Err(_) => {
-                    hang_up("server restarting").await;
+                    cut.cancel();
+                    let _ = running.await;
                     "shutdown"
                 }
             }

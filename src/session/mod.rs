@@ -95,6 +95,9 @@ pub struct Visitor {
     pub key_fingerprint: Option<String>,
     /// The connection's log record, for terminal, size and how it ended.
     pub record: record::Shared,
+    /// Cuts the connection: for a client that stopped reading, whose
+    /// channel can no longer be closed politely.
+    pub cut: CancellationToken,
 }
 
 /// A client that opens a channel but never asks for a shell or a command
@@ -256,11 +259,19 @@ async fn run(
             }
         },
     };
-    if let Some(status) = status {
-        let _ = channel.exit_status(status).await;
+    // Ending the channel politely needs the client to read; one that
+    // stopped reading is cut instead of waited for.
+    let closed = tokio::time::timeout(write_timeout, async {
+        if let Some(status) = status {
+            channel.exit_status(status).await?;
+        }
+        channel.eof().await?;
+        channel.close().await
+    })
+    .await;
+    if status.is_none() || !matches!(closed, Ok(Ok(()))) {
+        visitor.cut.cancel();
     }
-    let _ = channel.eof().await;
-    let _ = channel.close().await;
     visit.duration = started.1.elapsed();
     record::update(&visitor.record, |r| {
         r.ended.get_or_insert(match status {

@@ -269,11 +269,11 @@ async fn finish(channel: &Channel<Msg>, end: End, limits: &SessionLimits) -> Opt
         End::ClientGone | End::Stalled => return None,
         End::Shutdown => Some(RESTARTING.to_string()),
         End::Idle => Some(format!(
-            "no keys pressed for {} — goodbye, come back any time",
+            "closed after {} without a key pressed — goodbye, come back any time",
             minutes(limits.idle_timeout)
         )),
         End::SessionLimit => Some(format!(
-            "this session reached its {} limit — goodbye, come back any time",
+            "closed at the session time limit ({}) — goodbye, come back any time",
             minutes(limits.session_timeout)
         )),
     };

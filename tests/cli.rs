@@ -146,7 +146,7 @@ fn serve_logs_its_address_and_host_key_then_serves() {
     );
     assert_eq!(mode & 0o777, 0o600);
 
-    let out = openssh_run(addr.parse().unwrap(), &["about"], b"");
+    let out = openssh_run(addr.parse().unwrap(), &[], &["about"], b"");
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8(out.stdout).unwrap().starts_with("ABOUT"));
 

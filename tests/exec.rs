@@ -55,7 +55,7 @@ async fn unknown_command_exits_127_naming_the_valid_ones() {
 #[test]
 fn openssh_exec_resume_and_json() {
     let server = TestServer::start();
-    let out = openssh_run(server.addr, &["resume"], b"");
+    let out = openssh_run(server.addr, &[], &["resume"], b"");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
@@ -67,7 +67,7 @@ fn openssh_exec_resume_and_json() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let out = openssh_run(server.addr, &["json"], b"");
+    let out = openssh_run(server.addr, &[], &["json"], b"");
     assert_eq!(out.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["profile"]["name"], "Akshay Kale");
@@ -76,7 +76,7 @@ fn openssh_exec_resume_and_json() {
 #[test]
 fn openssh_without_pty_prints_the_resume() {
     let server = TestServer::start();
-    let out = openssh_run(server.addr, &["-T"], b"");
+    let out = openssh_run(server.addr, &["-T"], &[], b"");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
@@ -87,7 +87,7 @@ fn openssh_without_pty_prints_the_resume() {
 #[test]
 fn openssh_unknown_command_exits_127() {
     let server = TestServer::start();
-    let out = openssh_run(server.addr, &["sh", "-c", "id"], b"");
+    let out = openssh_run(server.addr, &[], &["sh", "-c", "id"], b"");
     assert_eq!(out.status.code(), Some(127));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -100,7 +100,7 @@ fn openssh_unknown_command_exits_127() {
 #[test]
 fn openssh_exec_with_forced_pty_uses_crlf() {
     let server = TestServer::start();
-    let out = openssh_run(server.addr, &["-tt", "contact"], b"");
+    let out = openssh_run(server.addr, &["-tt"], &["contact"], b"");
     assert_eq!(out.status.code(), Some(0));
     let want = export::section_text(&server.content, Section::Contact).replace('\n', "\r\n");
     assert_eq!(String::from_utf8(out.stdout).unwrap(), want);

@@ -12,5 +12,7 @@ mod hostile;
 mod inbox;
 mod limits;
 mod openssh;
+mod operations;
+mod refusals;
 mod terminal;
 mod tui;

@@ -46,7 +46,7 @@ fn openssh_deep_link_opens_projects() {
 fn openssh_forced_tty_without_a_local_terminal_gets_80x24() {
     // `ssh -tt` from a script: stdin is a pipe, the pty-req says 0x0.
     let server = TestServer::start();
-    let out = openssh_run(server.addr, &["-tt"], b"q");
+    let out = openssh_run(server.addr, &["-tt"], &[], b"q");
     assert_eq!(out.status.code(), Some(0));
     let mut parser = vt(80, 24);
     // Replay up to the restore, to see the UI's last frame.

@@ -621,24 +621,20 @@ pub fn require_ssh() {
     );
 }
 
-/// Runs `ssh` with pipes (no local terminal) and returns its output.
-pub fn openssh_run(addr: SocketAddr, extra: &[&str], stdin: &[u8]) -> std::process::Output {
+/// Runs `ssh` with pipes (no local terminal) and returns its output:
+/// `options` go before the host, `command` after it.
+pub fn openssh_run(
+    addr: SocketAddr,
+    options: &[&str],
+    command: &[&str],
+    stdin: &[u8],
+) -> std::process::Output {
     require_ssh();
     let mut args = ssh_args(addr, "visitor");
     let host = args.pop().unwrap();
-    args.extend(
-        extra
-            .iter()
-            .take_while(|a| a.starts_with('-'))
-            .map(|s| s.to_string()),
-    );
+    args.extend(options.iter().map(|s| s.to_string()));
     args.push(host);
-    args.extend(
-        extra
-            .iter()
-            .skip_while(|a| a.starts_with('-'))
-            .map(|s| s.to_string()),
-    );
+    args.extend(command.iter().map(|s| s.to_string()));
     let mut child = Command::new("ssh")
         .args(&args)
         .stdin(Stdio::piped())
@@ -804,6 +800,17 @@ impl ServerProcess {
     /// Starts `sshfolio serve` on 127.0.0.1:0 with these dirs; `wrap` runs
     /// it under another command (e.g. `unshare`), given as its argv head.
     pub fn spawn(keys: &Path, data: &Path, wrap: &[String]) -> ServerProcess {
+        ServerProcess::spawn_with(keys, data, &content_dir(), &[], wrap)
+    }
+
+    /// With a content directory and extra `serve` flags.
+    pub fn spawn_with(
+        keys: &Path,
+        data: &Path,
+        content: &Path,
+        extra: &[&str],
+        wrap: &[String],
+    ) -> ServerProcess {
         use std::io::BufRead;
         let bin = env!("CARGO_BIN_EXE_sshfolio").to_string();
         let mut argv: Vec<String> = wrap.to_vec();
@@ -814,7 +821,7 @@ impl ServerProcess {
                 "--listen",
                 "127.0.0.1:0",
                 "--content",
-                &content_dir().display().to_string(),
+                &content.display().to_string(),
                 "--keys",
                 &keys.display().to_string(),
                 "--data",
@@ -822,6 +829,7 @@ impl ServerProcess {
             ]
             .map(String::from),
         );
+        argv.extend(extra.iter().map(|s| s.to_string()));
         let mut child = Command::new(&argv[0])
             .args(&argv[1..])
             .stdin(Stdio::null())
@@ -867,6 +875,28 @@ impl ServerProcess {
                 "no log line with {text:?}: {:?}",
                 self.log.lock().unwrap()
             );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends a signal by name (TERM, HUP…).
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+
+    /// Waits for the process to exit; its exit code.
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "server did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -182,3 +182,113 @@ async fn input_over_the_rate_is_dropped_and_the_session_lives() {
     v.send(b"4").await;
     v.wait_for("Engineering Insights").await;
 }
+
+/// One hostile byte stream for the pre-authentication path.
+fn hostile_stream(rng: &mut impl rand::Rng, case: usize) -> Vec<u8> {
+    let mut bytes = b"SSH-2.0-fuzz\r\n".to_vec();
+    let mut random = |n: usize| -> Vec<u8> { (0..n).map(|_| rng.random()).collect() };
+    match case % 6 {
+        // Garbage where the key exchange should be.
+        0 => bytes.extend(random(1 + case % 3000)),
+        // A packet length far beyond any buffer.
+        1 => bytes.extend_from_slice(&[0xff, 0xff, 0xff, 0xf0, 0x04]),
+        // A plausible length, then the packet cut short.
+        2 => {
+            bytes.extend_from_slice(&1000u32.to_be_bytes());
+            bytes.extend(random(37));
+        }
+        // Padding longer than the packet.
+        3 => bytes.extend_from_slice(&[0, 0, 0, 12, 200, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        // No version line at all: random from the first byte.
+        4 => bytes = random(1 + case % 500),
+        // A KEXINIT with nonsense name-lists.
+        _ => {
+            let mut payload = vec![20u8];
+            payload.extend(random(16));
+            for _ in 0..10 {
+                let list = random(case % 64);
+                payload.extend_from_slice(&(list.len() as u32).to_be_bytes());
+                payload.extend(list);
+            }
+            payload.extend_from_slice(&[0, 0, 0, 0, 0]);
+            let padding = 8 - (payload.len() + 5) % 8 + 8;
+            bytes.extend_from_slice(&((payload.len() + padding + 1) as u32).to_be_bytes());
+            bytes.push(padding as u8);
+            bytes.extend(payload);
+            bytes.extend(vec![0u8; padding]);
+        }
+    }
+    bytes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_pre_auth_streams_leave_the_server_serving() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start();
+    let mut bystander = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    bystander.wait_for(ABOUT).await;
+    let mut rng = rand::rng();
+    let streams: Vec<Vec<u8>> = (0..300)
+        .map(|case| hostile_stream(&mut rng, case))
+        .collect();
+    let started = std::time::Instant::now();
+    for batch in streams.chunks(25) {
+        let tasks: Vec<_> = batch
+            .iter()
+            .cloned()
+            .map(|bytes| {
+                let addr = server.addr;
+                tokio::spawn(async move {
+                    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+                    let _ = tcp.write_all(&bytes).await;
+                    // Read whatever comes back, until the server closes or we give up.
+                    let mut sink = [0u8; 4096];
+                    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                        while let Ok(n) = tcp.read(&mut sink).await {
+                            if n == 0 {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // Served afterwards, old and new.
+    bystander.send(b"5").await;
+    bystander.wait_for("Things I've Built").await;
+    assert_eq!(russh_exec(server.addr, "skills").await.status, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ten_thousand_window_changes_are_absorbed() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    let mut rng = rand::rng();
+    for i in 0..10_000u32 {
+        let (cols, rows) = match i % 4 {
+            0 => (0, 0),
+            1 => (u32::MAX, u32::MAX),
+            _ => (rng.random_range(1..600), rng.random_range(1..300)),
+        };
+        v.channel.window_change(cols, rows, 0, 0).await.unwrap();
+        if i % 500 == 0 {
+            // Keep reading so the test client's own buffers do not fill.
+            v.drain(Duration::from_millis(1)).await;
+        }
+    }
+    v.channel.window_change(80, 24, 0, 0).await.unwrap();
+    set_size(v.parser.screen_mut(), 80, 24);
+    v.send(b"4").await;
+    v.wait_for("Engineering Insights").await;
+    let app = sshfolio::app::App::new(sshfolio::app::Section::Insights);
+    let want = expected_rows(&server.content, &app, 80, 24);
+    v.wait_until("the exact 80x24 frame", |s| screen_rows(s) == want)
+        .await;
+}

@@ -14,5 +14,6 @@ mod limits;
 mod openssh;
 mod operations;
 mod refusals;
+mod security;
 mod terminal;
 mod tui;

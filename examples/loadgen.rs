@@ -4,14 +4,17 @@
 //! russh client, `--concurrency` at a time, and measures connect → first
 //! complete frame (p50/p99), sessions per second and first-frame bytes.
 //! With `--pid`, also reads the server's CPU time and memory from /proc:
-//! CPU per session over the run, and the memory of `--hold` idle sessions
-//! kept open at the end.
+//! CPU per session over the run, the memory of `--hold` idle sessions kept
+//! open at the end, and after each of `--bursts` bursts of sessions.
+//! Sessions come from addresses spread over 127.1.0.0/16, so the server's
+//! per-address limits apply as they would to real visitors.
 //!
 //!     cargo run --release --example loadgen -- --addr 127.0.0.1:2222 \
 //!         --sessions 500 --concurrency 50 --hold 1000 --pid $(pgrep -n sshfolio)
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -37,6 +40,12 @@ struct Args {
     /// The server's pid, to read its CPU and memory from /proc.
     #[arg(long)]
     pid: Option<u32>,
+    /// Bursts to run at the end: each opens `--burst-size` sessions, holds
+    /// them all, then closes them all; memory is read after each.
+    #[arg(long, default_value_t = 0)]
+    bursts: usize,
+    #[arg(long, default_value_t = 1000)]
+    burst_size: usize,
 }
 
 struct Trusting;
@@ -56,9 +65,24 @@ struct Session {
     bytes: usize,
 }
 
+/// The source address of the n-th session: spread over 127.1.0.0/16 so
+/// the server's per-address limits see many visitors, as in real life.
+fn source(n: usize) -> IpAddr {
+    IpAddr::from([127, 1, (n / 250 % 250) as u8, (n % 250 + 1) as u8])
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
 async fn open(addr: SocketAddr, config: Arc<client::Config>) -> Result<Session> {
     let start = Instant::now();
-    let mut handle = client::connect(config, addr, Trusting).await?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(
+        source(NEXT.fetch_add(1, Ordering::Relaxed)),
+        0,
+    ))?;
+    let stream = socket.connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let mut handle = client::connect_stream(config, stream, Trusting).await?;
     if !handle.authenticate_none("visitor").await?.success() {
         bail!("auth none refused");
     }
@@ -133,14 +157,14 @@ async fn main() -> Result<()> {
 
     let cpu_before = args.pid.and_then(cpu_seconds);
     let started = Instant::now();
-    let queue = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let queue = Arc::new(AtomicUsize::new(0));
     let mut workers = Vec::new();
     for _ in 0..args.concurrency.max(1) {
         let (queue, config, addr, total) =
             (queue.clone(), config.clone(), args.addr, args.sessions);
         workers.push(tokio::spawn(async move {
             let mut results = Vec::new();
-            while queue.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < total {
+            while queue.fetch_add(1, Ordering::Relaxed) < total {
                 let session = open(addr, config.clone()).await;
                 match session {
                     Ok(s) => {
@@ -232,6 +256,39 @@ async fn main() -> Result<()> {
         close(probe).await;
         for s in held {
             close(s).await;
+        }
+    }
+    for burst in 1..=args.bursts {
+        let mut held = Vec::with_capacity(args.burst_size);
+        let mut opening = Vec::new();
+        let per_worker = args.burst_size.div_ceil(args.concurrency.max(1));
+        for _ in 0..args.concurrency.max(1) {
+            let config = config.clone();
+            let addr = args.addr;
+            opening.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                for _ in 0..per_worker {
+                    if let Ok(s) = open(addr, config.clone()).await {
+                        mine.push(s);
+                    }
+                }
+                mine
+            }));
+        }
+        for task in opening {
+            held.extend(task.await.context("burst worker")?);
+        }
+        let opened = held.len();
+        for s in held {
+            close(s).await;
+        }
+        // Let the server finish closing them.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        match args.pid.and_then(rss_kib) {
+            Some(rss) => println!(
+                "burst {burst}: {opened} sessions opened and closed; server memory {rss} KiB"
+            ),
+            None => println!("burst {burst}: {opened} sessions opened and closed"),
         }
     }
     Ok(())

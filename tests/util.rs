@@ -309,6 +309,37 @@ pub async fn try_russh_exec(addr: SocketAddr, command: &str) -> Option<Output> {
     Some(out)
 }
 
+/// Connects and authenticates over a TCP stream the test already wrote
+/// to; `None` when the server closes it instead.
+pub async fn russh_connect_over(
+    stream: tokio::net::TcpStream,
+) -> Option<client::Handle<impl client::Handler>> {
+    let handler = TrustingClient {
+        host_key: Arc::new(Mutex::new(None)),
+    };
+    let config = Arc::new(client::Config::default());
+    let connect = client::connect_stream(config, stream, handler);
+    let mut handle = tokio::time::timeout(TIMEOUT, connect).await.ok()?.ok()?;
+    handle
+        .authenticate_none("visitor")
+        .await
+        .ok()?
+        .success()
+        .then_some(())?;
+    Some(handle)
+}
+
+/// `ssh host COMMAND` over a TCP stream the test already wrote to (a
+/// PROXY header, say); `None` when the server closes it instead.
+pub async fn russh_exec_over(stream: tokio::net::TcpStream, command: &str) -> Option<Output> {
+    let handle = russh_connect_over(stream).await?;
+    let mut channel = handle.channel_open_session().await.ok()?;
+    channel.exec(true, command).await.ok()?;
+    let out = collect(&mut channel).await;
+    let _ = handle.disconnect(Disconnect::ByApplication, "", "en").await;
+    Some(out)
+}
+
 /// `ssh -T host` through the russh client: a shell without a PTY.
 pub async fn russh_shell_without_pty(addr: SocketAddr) -> Output {
     let (handle, _) = russh_connect(addr, "visitor").await;

@@ -70,7 +70,7 @@ pub async fn run(
         })
     };
     loop {
-        let (socket, peer) = tokio::select! {
+        let (socket, mut peer) = tokio::select! {
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -83,6 +83,7 @@ pub async fn run(
                 }
             },
         };
+        peer.set_ip(peer.ip().to_canonical());
         // The permit and the address slot live as long as the connection
         // task; dropping them (however it ends) frees the place.
         let permit = match gate.admit() {
@@ -175,7 +176,9 @@ impl Job {
             None => {
                 let timeout = settings.limits.handshake_timeout;
                 let peer = match crate::proxy::read_header(&mut socket, timeout).await {
-                    Ok(Some(addr)) => addr,
+                    // An IPv4 visitor is one visitor however the balancer
+                    // wrote the address (v4, or v4-mapped v6).
+                    Ok(Some(addr)) => SocketAddr::new(addr.ip().to_canonical(), addr.port()),
                     Ok(None) => peer,
                     Err(e) => {
                         tracing::warn!(peer = %shown(peer.ip(), &settings), "closed: bad PROXY header: {e}");

@@ -46,6 +46,15 @@ struct Args {
     bursts: usize,
     #[arg(long, default_value_t = 1000)]
     burst_size: usize,
+    /// Keypresses to time on one session (key sent → first byte of the
+    /// new frame), after everything else.
+    #[arg(long, default_value_t = 0)]
+    keys: usize,
+    /// Key exchange the client offers: `default` (russh's order, which
+    /// prefers mlkem768x25519 like OpenSSH 10) or `curve25519` (what
+    /// OpenSSH 7.4–9.8, PuTTY and Dropbear use).
+    #[arg(long, default_value = "default")]
+    kex: String,
 }
 
 struct Trusting;
@@ -150,8 +159,17 @@ async fn main() -> Result<()> {
     if !loopback {
         bail!("loadgen only talks to loopback addresses (127.0.0.0/8, ::1)");
     }
+    let mut preferred = russh::Preferred::default();
+    if args.kex == "curve25519" {
+        preferred.kex = std::borrow::Cow::Borrowed(&[
+            russh::kex::CURVE25519,
+            russh::kex::EXTENSION_SUPPORT_AS_CLIENT,
+            russh::kex::EXTENSION_OPENSSH_STRICT_KEX_AS_CLIENT,
+        ]);
+    }
     let config = Arc::new(client::Config {
         nodelay: true,
+        preferred,
         ..Default::default()
     });
 
@@ -257,6 +275,37 @@ async fn main() -> Result<()> {
         for s in held {
             close(s).await;
         }
+    }
+    if args.keys > 0 {
+        let mut session = open(args.addr, config.clone()).await?;
+        let mut latencies = Vec::with_capacity(args.keys);
+        for i in 0..args.keys {
+            // Alternate sections, so every key changes the screen.
+            let key = if i % 2 == 0 { &b"2"[..] } else { &b"1"[..] };
+            let sent = Instant::now();
+            session.channel.data(key).await?;
+            loop {
+                match tokio::time::timeout(Duration::from_secs(5), session.channel.wait()).await {
+                    Ok(Some(ChannelMsg::Data { .. })) => break,
+                    Ok(Some(_)) => {}
+                    _ => bail!("no frame after a key"),
+                }
+            }
+            latencies.push(sent.elapsed());
+            // Let the frame finish arriving before the next key.
+            while let Ok(Some(_)) =
+                tokio::time::timeout(Duration::from_millis(2), session.channel.wait()).await
+            {
+            }
+        }
+        latencies.sort();
+        println!(
+            "keypress → first byte of the frame ({} keys): p50 {:.3} ms, p99 {:.3} ms",
+            latencies.len(),
+            ms(percentile(&latencies, 0.5)),
+            ms(percentile(&latencies, 0.99))
+        );
+        close(session).await;
     }
     for burst in 1..=args.bursts {
         let mut held = Vec::with_capacity(args.burst_size);

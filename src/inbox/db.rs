@@ -246,24 +246,37 @@ pub struct VisitRow {
     pub kind: String,
 }
 
-pub fn record_visit(conn: &Connection, visit: &VisitRow) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO visits (started_at, duration_ms, visitor, client, term, cols, rows, sections, left_message, kind)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            visit.started_at,
-            visit.duration_ms,
-            visit.visitor,
-            visit.client,
-            visit.term,
-            visit.cols,
-            visit.rows,
-            visit.sections,
-            visit.left_message,
-            visit.kind
-        ],
-    )?;
-    Ok(())
+/// Records visits in one transaction, committed without an fsync
+/// (`synchronous = NORMAL` for this commit only; messages keep FULL).
+pub fn record_visits(conn: &mut Connection, visits: &[VisitRow]) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let result = (|| {
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO visits (started_at, duration_ms, visitor, client, term, cols, rows, sections, left_message, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for v in visits {
+                insert.execute(params![
+                    v.started_at,
+                    v.duration_ms,
+                    v.visitor,
+                    v.client,
+                    v.term,
+                    v.cols,
+                    v.rows,
+                    v.sections,
+                    v.left_message,
+                    v.kind
+                ])?;
+            }
+        }
+        tx.commit()
+    })();
+    // Whatever happened, messages are committed with an fsync again.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    result
 }
 
 /// Visits since `since` (unix seconds), oldest first, with their UTC day.

@@ -30,6 +30,9 @@ use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
 /// visitor keeps the draft) and a visit is dropped.
 const QUEUE: usize = 1024;
 
+/// Most visits written in one transaction.
+const VISIT_BATCH: usize = 512;
+
 /// Longest a session waits for its message to be stored.
 const SUBMIT_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -118,8 +121,26 @@ impl Inbox {
         let thread = std::thread::Builder::new()
             .name("inbox".into())
             .spawn(move || {
-                for job in queue {
-                    state.run(job);
+                // Visits waiting are written together, in one transaction,
+                // when the queue runs dry or a message comes next.
+                let mut visits = Vec::new();
+                while let Ok(job) = queue.recv() {
+                    let mut next = Some(job);
+                    while let Some(job) = next.take() {
+                        match job {
+                            Job::Visit(visit) if visits.len() < VISIT_BATCH => visits.push(visit),
+                            job => {
+                                state.visits(std::mem::take(&mut visits));
+                                if let Job::Visit(visit) = job {
+                                    visits.push(visit);
+                                } else {
+                                    state.run(job);
+                                }
+                            }
+                        }
+                        next = queue.try_recv().ok();
+                    }
+                    state.visits(std::mem::take(&mut visits));
                 }
             })
             .expect("spawning the inbox thread");
@@ -171,7 +192,7 @@ impl WriterState {
                 let result = self.submit(&submission);
                 let _ = reply.send(result);
             }
-            Job::Visit(visit) => self.visit(&visit),
+            Job::Visit(visit) => self.visits(vec![visit]),
         }
     }
 
@@ -225,25 +246,35 @@ impl WriterState {
         }
     }
 
-    fn visit(&mut self, v: &Visit) {
+    /// Records finished sessions in one transaction. Visits are statistics:
+    /// they are committed without waiting for the disk (`synchronous =
+    /// NORMAL`, so an application crash loses none, a power cut at most the
+    /// last ones), unlike messages, which always are.
+    fn visits(&mut self, visits: Vec<Visit>) {
+        if visits.is_empty() {
+            return;
+        }
         let Some(open) = self.open() else {
             return;
         };
-        let row = VisitRow {
-            started_at: unix(v.started),
-            duration_ms: v.duration.as_millis().min(i64::MAX as u128) as i64,
-            visitor: visitor_key::hash(&open.key, v.peer),
-            client: short(&v.client, 100),
-            term: short(&v.term, 40),
-            cols: v.cols,
-            rows: v.rows,
-            sections: v.sections.join(","),
-            left_message: v.left_message,
-            kind: short(&v.kind, 40),
-        };
-        if let Err(e) = db::record_visit(&open.conn, &row) {
+        let rows: Vec<VisitRow> = visits
+            .iter()
+            .map(|v| VisitRow {
+                started_at: unix(v.started),
+                duration_ms: v.duration.as_millis().min(i64::MAX as u128) as i64,
+                visitor: visitor_key::hash(&open.key, v.peer),
+                client: short(&v.client, 100),
+                term: short(&v.term, 40),
+                cols: v.cols,
+                rows: v.rows,
+                sections: v.sections.join(","),
+                left_message: v.left_message,
+                kind: short(&v.kind, 40),
+            })
+            .collect();
+        if let Err(e) = db::record_visits(&mut open.conn, &rows) {
             self.open = None;
-            self.log_error(&format!("could not record a visit: {e}"));
+            self.log_error(&format!("could not record {} visits: {e}", rows.len()));
         }
     }
 

@@ -147,3 +147,36 @@ async fn corrupt_database_fails_the_submit_without_losing_the_file() {
         "left as it was"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_visits_is_written_in_batches_and_messages_stay_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, writer) = Inbox::start(dir.path(), 5);
+    let visit = |i: u64| Visit {
+        started: UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i),
+        duration: Duration::from_millis(i),
+        peer: Some(IpAddr::from([10, 0, (i / 256) as u8, (i % 256) as u8])),
+        client: "SSH-2.0-test".into(),
+        term: "xterm".into(),
+        cols: 80,
+        rows: 24,
+        sections: vec!["about"],
+        left_message: false,
+        kind: "tui".into(),
+    };
+    for i in 0..1000 {
+        inbox.record_visit(visit(i));
+    }
+    assert_eq!(
+        inbox.submit(submission("mid", "between visits")).await,
+        SubmitResult::Sent
+    );
+    for i in 1000..1500 {
+        inbox.record_visit(visit(i));
+    }
+    drop(inbox);
+    assert!(writer.finish(Duration::from_secs(10)));
+    let conn = db::open(&dir.path().join(db::FILE)).unwrap();
+    assert_eq!(db::visits_since(&conn, 0).unwrap().len(), 1500);
+    assert_eq!(db::list_messages(&conn, false).unwrap().len(), 1);
+}

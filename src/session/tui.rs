@@ -191,7 +191,11 @@ pub async fn run(
     if visitor.user == "__panic" {
         panic!("fault injection: a session panics after its first frame");
     }
-    let mut release_at = Some(Instant::now() + RELEASE_AFTER);
+    // Most visitors read before they type, and many connections never
+    // type at all: the first frame's buffers go at once; the first key
+    // repaints in full and diffing starts from there.
+    tui.release();
+    let mut release_at = None;
     let mut notice_until: Option<Instant> = None;
     let end = loop {
         // Measured from the last input, so other wake-ups (a released

@@ -67,13 +67,17 @@ impl Renderer {
 
     /// Forgets the screen's contents: the next frame repaints everything.
     pub fn forget(&mut self) {
-        self.shown = None;
+        if let Some((buf, _)) = self.shown.take() {
+            give_back(buf);
+        }
     }
 
     /// Gives the buffers back while the visitor is idle.
     pub fn release(&mut self) {
-        self.shown = None;
-        self.spare = None;
+        self.forget();
+        if let Some(buf) = self.spare.take() {
+            give_back(buf);
+        }
     }
 
     /// Draws a frame with `draw` (which returns the links it placed) and
@@ -89,7 +93,11 @@ impl Renderer {
                 buf.reset();
                 buf
             }
-            _ => Buffer::empty(area),
+            Some(other) => {
+                give_back(other);
+                take_buffer(area)
+            }
+            None => take_buffer(area),
         };
         let mut links = draw(&mut next);
         if !self.hyperlinks {
@@ -102,28 +110,95 @@ impl Renderer {
             Some((buf, shown_links)) => buf.area != area || *shown_links != links,
             None => true,
         };
-        let blank;
-        let prev = match &self.shown {
-            Some((buf, _)) if !repaint => buf,
+        match &self.shown {
+            Some((prev, _)) if !repaint => write_cells(prev.diff_iter(&next), &next, &links, out),
             _ => {
+                // A cleared screen is all blank cells: send the others.
                 out.extend(b"\x1b[0m\x1b[H\x1b[2J");
-                blank = Buffer::empty(area);
-                &blank
+                write_cells(non_blank(&next), &next, &links, out);
             }
-        };
-        write_diff(prev, &next, &links, out);
+        }
         self.spare = self.shown.take().map(|(buf, _)| buf);
         self.shown = Some((next, links));
     }
 }
 
-/// Writes the cells of `next` that differ from `prev`.
-fn write_diff(prev: &Buffer, next: &Buffer, links: &[Link], out: &mut FrameBuf) {
+/// The cells of `buf` that differ from a blank screen, in the order and
+/// with the wide-character skipping of a buffer diff — without building a
+/// blank buffer to diff against.
+fn non_blank(buf: &Buffer) -> impl Iterator<Item = (u16, u16, &Cell)> {
+    let width = usize::from(buf.area.width.max(1));
+    let mut skip = 0u16;
+    buf.content()
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, cell)| {
+            if skip > 0 {
+                skip -= 1;
+                return None;
+            }
+            skip = cell.cell_width().saturating_sub(1);
+            // Within the buffer, so both fit in u16.
+            let x = buf.area.x + (i % width) as u16;
+            let y = buf.area.y + (i / width) as u16;
+            (!is_blank(cell)).then_some((x, y, cell))
+        })
+}
+
+/// A space in the default pen: what a cleared screen already shows.
+fn is_blank(cell: &Cell) -> bool {
+    cell.symbol() == " "
+        && cell.fg == Color::Reset
+        && cell.bg == Color::Reset
+        && cell.modifier.is_empty()
+}
+
+/// Screen buffers given back by released sessions, reused for the next
+/// first frames so they do not allocate and free 50–80 KB each. Bounded in
+/// count and in the size of what is kept.
+static POOL: std::sync::Mutex<Vec<Buffer>> = std::sync::Mutex::new(Vec::new());
+const POOL_MAX: usize = 32;
+const POOL_MAX_CELLS: usize = 200 * 60;
+
+fn take_buffer(area: Rect) -> Buffer {
+    let pooled = POOL.lock().map(|mut pool| pool.pop()).unwrap_or(None);
+    match pooled {
+        Some(mut buf) => {
+            if buf.area == area {
+                buf.reset();
+            } else {
+                buf.resize(area);
+                buf.reset();
+            }
+            buf
+        }
+        None => Buffer::empty(area),
+    }
+}
+
+fn give_back(buf: Buffer) {
+    if buf.content().len() > POOL_MAX_CELLS {
+        return;
+    }
+    if let Ok(mut pool) = POOL.lock()
+        && pool.len() < POOL_MAX
+    {
+        pool.push(buf);
+    }
+}
+
+/// Writes `updates` (cells of `next`, in screen order).
+fn write_cells<'a>(
+    updates: impl Iterator<Item = (u16, u16, &'a Cell)>,
+    next: &Buffer,
+    links: &[Link],
+    out: &mut FrameBuf,
+) {
     let mut pen = PLAIN;
     let mut cursor: Option<(u16, u16)> = None;
     let mut open_link: Option<usize> = None;
     let mut scratch = String::new();
-    for (x, y, cell) in prev.diff_iter(next) {
+    for (x, y, cell) in updates {
         let link = links.iter().position(|l| l.covers(x, y));
         // Close a link before moving on, so no cell in between joins it.
         if link != open_link && open_link.is_some() {

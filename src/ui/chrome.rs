@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use super::doc::wrap;
+use super::put::put;
 use super::theme::Theme;
 use crate::app::{App, Section, View};
 use crate::content::Content;
@@ -14,12 +15,19 @@ use crate::content::Content;
 /// Name on the left; the email on the right when there is room.
 pub fn header(area: Rect, buf: &mut Buffer, content: &Content, theme: &Theme) {
     let name = content.profile.name.as_str();
-    buf.set_stringn(area.x, area.y, name, usize::from(area.width), theme.accent);
+    put(
+        buf,
+        area.x,
+        area.y,
+        name,
+        usize::from(area.width),
+        theme.accent,
+    );
     let email = content.contact.email.as_str();
     let room = usize::from(area.width).saturating_sub(name.width() + 3);
     if email.width() <= room {
         let x = area.right() - email.width() as u16;
-        buf.set_stringn(x, area.y, email, room, theme.muted);
+        put(buf, x, area.y, email, room, theme.muted);
     }
 }
 
@@ -62,14 +70,14 @@ pub fn tabs(area: Rect, buf: &mut Buffer, current: Section, theme: &Theme) {
                 } else {
                     theme.tab_inactive
                 };
-                let (next, _) =
-                    buf.set_stringn(x, area.y, label, usize::from(area.right() - x), style);
+                let next = put(buf, x, area.y, label, usize::from(area.right() - x), style);
                 x = next;
             }
         }
         None => {
             let label = compact_label(current);
-            buf.set_stringn(
+            put(
+                buf,
                 area.x,
                 area.y,
                 &label,
@@ -115,18 +123,17 @@ pub enum TabHit {
 }
 
 pub fn rule(area: Rect, buf: &mut Buffer, theme: &Theme) {
-    let line = "─".repeat(usize::from(area.width));
-    buf.set_stringn(area.x, area.y, &line, usize::from(area.width), theme.border);
+    super::put::repeat(buf, area.x, area.y, '─', area.width, theme.border);
 }
 
 /// The subtitle on the left, where the visitor is on the right.
 pub fn title(area: Rect, buf: &mut Buffer, subtitle: &str, position: &str, theme: &Theme) {
     let width = usize::from(area.width);
     let room = width.saturating_sub(position.width() + 2);
-    buf.set_stringn(area.x, area.y, subtitle, room.max(1), theme.heading);
+    put(buf, area.x, area.y, subtitle, room.max(1), theme.heading);
     if !position.is_empty() && position.width() < width {
         let x = area.right() - position.width() as u16;
-        buf.set_stringn(x, area.y, position, width, theme.muted);
+        put(buf, x, area.y, position, width, theme.muted);
     }
 }
 
@@ -194,7 +201,7 @@ pub fn footer(
             if x >= area.right() {
                 return;
             }
-            let (next, _) = buf.set_stringn(x, area.y, text, usize::from(area.right() - x), style);
+            let next = put(buf, x, area.y, text, usize::from(area.right() - x), style);
             x = next;
         }
     }
@@ -209,6 +216,6 @@ pub fn too_small(area: Rect, buf: &mut Buffer, theme: &Theme) {
     let top = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
     for (y, line) in (top..area.bottom()).zip(lines) {
         let x = area.x + area.width.saturating_sub(line.width() as u16) / 2;
-        buf.set_stringn(x, y, line, usize::from(area.right() - x), theme.accent);
+        put(buf, x, y, line, usize::from(area.right() - x), theme.accent);
     }
 }

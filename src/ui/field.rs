@@ -9,6 +9,7 @@ use ratatui::style::Modifier;
 use unicode_width::UnicodeWidthStr;
 
 use super::doc::wrap;
+use super::put::put;
 use super::theme::Theme;
 use crate::app::field::TextField;
 
@@ -29,14 +30,15 @@ pub fn render(
     let counter = format!("{}/{}", field.chars(), field.max_chars());
     let label_style = if focused { theme.heading } else { theme.muted };
     let room = width.saturating_sub(counter.width() + 1);
-    buf.set_stringn(area.x, area.y, label, room, label_style);
+    put(buf, area.x, area.y, label, room, label_style);
     if counter.width() < width {
         let style = if field.chars() >= field.max_chars() {
             theme.accent
         } else {
             theme.muted
         };
-        buf.set_stringn(
+        put(
+            buf,
             area.right() - counter.width() as u16,
             area.y,
             &counter,
@@ -59,7 +61,8 @@ pub fn render(
     let visible = usize::from(text_area.height);
     let first = (cursor_line + 1).saturating_sub(visible);
     for (row, y) in (text_area.y..text_area.bottom()).enumerate() {
-        buf.set_stringn(
+        put(
+            buf,
             text_area.x,
             y,
             "│ ",
@@ -71,7 +74,7 @@ pub fn render(
         };
         if text_area.width > 2 {
             let x = text_area.x + 2;
-            buf.set_stringn(x, y, &field.text()[start..end], inner, theme.base);
+            put(buf, x, y, &field.text()[start..end], inner, theme.base);
             if focused && first + row == cursor_line {
                 let cx = x + (cursor_col.min(inner - 1)) as u16;
                 if cx < text_area.right() {

@@ -7,6 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::field;
+use super::put::put;
 use super::theme::Theme;
 use crate::app::field::TextField;
 use crate::app::form::{Focus, Form, Status};
@@ -84,7 +85,8 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
     } else {
         theme.strong
     };
-    let (x, _) = buf.set_stringn(
+    let x = put(
+        buf,
         send_row.x,
         send_row.y,
         "[ Send ]",
@@ -93,7 +95,8 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
     );
     let hint = "  ctrl-s sends · esc leaves";
     if x < send_row.right() {
-        buf.set_stringn(
+        put(
+            buf,
             x,
             send_row.y,
             hint,
@@ -117,7 +120,8 @@ pub fn draw(form: &Form, email: &str, area: Rect, buf: &mut Buffer, theme: &Them
             theme.accent,
         ),
     };
-    buf.set_stringn(
+    put(
+        buf,
         status_row.x,
         status_row.y,
         &text,

@@ -6,6 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use unicode_width::UnicodeWidthStr;
 
+use super::put::put;
 use super::theme::Theme;
 
 /// (keys, what they do), as shown.
@@ -54,10 +55,17 @@ pub fn overlay(area: Rect, buf: &mut Buffer, theme: &Theme) {
     };
     for (y, (keys, action)) in (inner.y..inner.bottom()).zip(BINDINGS) {
         let width = usize::from(inner.width);
-        buf.set_stringn(inner.x, y, keys, width, theme.key);
+        put(buf, inner.x, y, keys, width, theme.key);
         let x = inner.x + key_width as u16 + 2;
         if x < inner.right() {
-            buf.set_stringn(x, y, action, usize::from(inner.right() - x), theme.base);
+            put(
+                buf,
+                x,
+                y,
+                action,
+                usize::from(inner.right() - x),
+                theme.base,
+            );
         }
     }
 }

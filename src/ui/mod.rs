@@ -15,6 +15,7 @@ mod help;
 mod insights;
 mod list;
 mod projects;
+pub mod put;
 mod skills;
 pub mod theme;
 
@@ -344,7 +345,7 @@ fn paint_rows(doc: &Doc, first: usize, area: Rect, buf: &mut Buffer, theme: &The
                 break;
             }
             let style = role_style(span.role, theme);
-            let (next, _) = buf.set_stringn(x, y, &span.text, usize::from(area.right() - x), style);
+            let next = put::put(buf, x, y, &span.text, usize::from(area.right() - x), style);
             if let Some(url) = &span.url
                 && next > x
             {

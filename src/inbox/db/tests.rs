@@ -159,7 +159,7 @@ fn lists_newest_first_and_marks_read() {
 
 #[test]
 fn records_and_reads_visits() {
-    let (_dir, conn) = db();
+    let (_dir, mut conn) = db();
     let visit = VisitRow {
         started_at: 86_400 * 3 + 5,
         duration_ms: 61_000,
@@ -172,9 +172,13 @@ fn records_and_reads_visits() {
         left_message: true,
         kind: "tui".into(),
     };
-    record_visit(&conn, &visit).unwrap();
+    record_visits(&mut conn, std::slice::from_ref(&visit)).unwrap();
     let visits = visits_since(&conn, 0).unwrap();
     assert_eq!(visits, [("1970-01-04".to_string(), visit)]);
+    let sync: i64 = conn
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    assert_eq!(sync, 2, "messages are committed with FULL again");
     assert!(visits_since(&conn, 86_400 * 4).unwrap().is_empty());
 }
 

@@ -263,3 +263,22 @@ fn resize_and_release_repaint_everything() {
     });
     assert!(bytes.starts_with(b"\x1b[0m\x1b[H\x1b[2J"));
 }
+
+#[test]
+fn repaint_of_a_large_screen_places_every_cell() {
+    // 500x200 is more cells than a u16 can count.
+    let area = Rect::new(0, 0, 500, 200);
+    let mut r = Renderer::new(false);
+    let bytes = frame(&mut r, area, vec![], |b| {
+        b.set_string(0, 0, "top", Style::new());
+        b.set_string(497, 199, "end", Style::new());
+        b.set_string(250, 150, "日本", Style::new());
+    });
+    let mut term = vt(500, 200);
+    term.process(&bytes);
+    let rows: Vec<String> = term.screen().rows(0, 500).collect();
+    assert_eq!(rows[0].trim_end(), "top");
+    assert_eq!(rows[199].trim(), "end");
+    assert_eq!(rows[150].trim(), "日本");
+    assert_eq!(rows[150].find('日'), Some(250));
+}

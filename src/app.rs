@@ -229,6 +229,21 @@ impl App {
         }
     }
 
+    /// Keeps the view valid for new content (a reload): selections past
+    /// the end of a shorter list move to its last item, a detail whose item
+    /// is gone closes, the open form stays.
+    pub fn reconcile(&mut self, content: &Content, size: Size) {
+        for section in Section::ALL {
+            let count = section.item_count(content);
+            let view = &mut self.views[section.index()];
+            if section.is_list() && view.selected >= count {
+                view.selected = count.saturating_sub(1);
+                view.detail = false;
+            }
+        }
+        self.settle(content, size);
+    }
+
     /// Brings stored offsets in line with what is on screen, after a resize.
     pub fn settle(&mut self, content: &Content, size: Size) {
         let m = ui::measure(content, self, size);

@@ -8,6 +8,8 @@
 //! - [`ssh`]: the russh handler (auth, channel requests, refusals) and config.
 //! - [`host_key`]: the persistent ed25519 host key.
 //! - [`session`]: one visitor's channel: TUI, plain text or exec.
+//! - [`tui`]: the UI as a machine (input bytes in, frames out), driven by
+//!   an SSH session or the local preview.
 //! - [`app`]: per-session view state and key handling.
 //! - [`ui`]: rendering, a pure function of content, view state and size.
 //! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
@@ -33,4 +35,5 @@ pub mod server;
 pub mod session;
 pub mod ssh;
 pub mod term;
+pub mod tui;
 pub mod ui;

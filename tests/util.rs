@@ -546,6 +546,7 @@ pub fn expected_rows(
         content,
         app,
         theme: &theme,
+        problems: &[],
     };
     screen.draw(area, &mut buf);
     (0..rows)

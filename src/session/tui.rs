@@ -13,30 +13,22 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ratatui::layout::Rect;
 use russh::server::Msg;
 use russh::{Channel, ChannelMsg};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use base64::Engine as _;
-
 use super::{Pty, SessionLimits, Shared, Visitor};
+use crate::app::App;
 use crate::app::form::Answer;
+use crate::content::Content;
 use crate::inbox::{Inbox, Submission, SubmitResult};
 use crate::record;
-
-use crate::app::{App, Effect, Flow};
-use crate::content::Content;
 use crate::term::caps::ClientEnv;
-use crate::term::frame::FrameBuf;
-use crate::term::input::{InputEvent, InputParser};
 use crate::term::modes;
-use crate::term::render::Renderer;
 use crate::term::size::{self, Size};
-use crate::ui::Screen;
-use crate::ui::theme::Theme;
+use crate::tui::Tui;
 
 /// How long after the last frame the screen buffers are released.
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
@@ -116,8 +108,10 @@ impl InputBudget {
     }
 }
 
-struct Tui {
-    content: Arc<Content>,
+/// The session's side of the UI: the shared UI machine plus what only an
+/// SSH session has (limits, the inbox, the channel's end).
+struct Session {
+    tui: Tui,
     limits: SessionLimits,
     budget: InputBudget,
     last_input: Instant,
@@ -127,16 +121,6 @@ struct Tui {
     key_fingerprint: Option<String>,
     /// The inbox's answer to a message being stored.
     sending: Option<JoinHandle<SubmitResult>>,
-    app: App,
-    theme: Theme,
-    size: Size,
-    parser: InputParser,
-    /// Knows what the visitor's screen shows; forgets it while idle.
-    renderer: Renderer,
-    /// The bytes of the frame being built.
-    out: FrameBuf,
-    events: Vec<InputEvent>,
-    dirty: bool,
     /// Set when a message ends the session; acted on after pending input.
     ending: Option<End>,
 }
@@ -158,7 +142,9 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> (Option<u32>, Summary) {
     let started = Instant::now();
-    let mut tui = Tui {
+    let app = App::for_user(&visitor.user);
+    let mut tui = Session {
+        tui: Tui::new(content, app, env.color_depth(), env.hyperlinks(), pty.size),
         limits: shared.limits,
         budget: InputBudget::new(shared.limits.max_input_rate),
         last_input: started,
@@ -166,24 +152,10 @@ pub async fn run(
         peer: visitor.peer.map(|p| p.ip()),
         key_fingerprint: visitor.key_fingerprint.clone(),
         sending: None,
-        app: App::for_user(&visitor.user),
-        theme: Theme::new(&content.theme, env.color_depth()),
-        size: pty.size,
-        parser: InputParser::new(),
-        renderer: Renderer::new(env.hyperlinks()),
-        out: FrameBuf::default(),
-        events: Vec::new(),
-        dirty: false,
         ending: None,
-        content,
     };
-    let mut first = Vec::with_capacity(4096);
-    first.extend_from_slice(modes::ENTER);
-    if tui.app.mouse {
-        first.extend_from_slice(modes::MOUSE_ON);
-    }
-    first.extend_from_slice(&tui.frame());
-    if !send(channel, Bytes::from(first), tui.limits.write_timeout).await {
+    let first = tui.tui.enter();
+    if !send(channel, first, tui.limits.write_timeout).await {
         record::update(&visitor.record, |r| r.ended = Some(End::Stalled.reason()));
         return (None, tui.summary());
     }
@@ -194,13 +166,13 @@ pub async fn run(
     // Most visitors read before they type, and many connections never
     // type at all: the first frame's buffers go at once; the first key
     // repaints in full and diffing starts from there.
-    tui.release();
+    tui.tui.release();
     let mut release_at = None;
     let mut notice_until: Option<Instant> = None;
     let end = loop {
         // Measured from the last input, so other wake-ups (a released
         // buffer, a notice) never push a pending escape's deadline back.
-        let esc_at = tui.parser.pending_timeout().map(|t| tui.last_input + t);
+        let esc_at = tui.tui.pending_timeout().map(|t| tui.last_input + t);
         let idle_at = tui.last_input + tui.limits.idle_timeout;
         let session_at = started + tui.limits.session_timeout;
         tokio::select! {
@@ -209,22 +181,18 @@ pub async fn run(
             () = tokio::time::sleep_until(idle_at) => break End::Idle,
             () = tokio::time::sleep_until(session_at) => break End::SessionLimit,
             message = channel.wait() => tui.apply(message),
-            () = sleep_until(esc_at) => tui.parser.flush_timeout(&mut tui.events),
+            () = sleep_until(esc_at) => tui.tui.flush_timeout(),
             result = answer(&mut tui.sending) => {
                 tui.sending = None;
-                tui.app.answer(match result {
+                tui.tui.answer(match result {
                     SubmitResult::Sent => Answer::Sent,
                     SubmitResult::Limited(wait) => Answer::Limited(wait),
                     SubmitResult::Invalid | SubmitResult::Failed => Answer::Failed,
                 });
-                tui.dirty = true;
             }
-            () = sleep_until(notice_until) => {
-                tui.app.notice = None;
-                tui.dirty = true;
-            }
+            () = sleep_until(notice_until) => tui.tui.clear_notice(),
             () = sleep_until(release_at) => {
-                tui.release();
+                tui.tui.release();
                 release_at = None;
                 continue;
             }
@@ -240,18 +208,20 @@ pub async fn run(
             }
         }
         // Keys that arrived before the end still count: "q" then EOF quits.
-        if let Some(end) = tui.run_events().or(tui.ending.take()) {
+        if tui.tui.run_events() {
+            break End::Quit;
+        }
+        if let Some(end) = tui.ending.take() {
             break end;
         }
-        tui.apply_effects();
-        notice_until = match (tui.app.notice, notice_until) {
+        tui.send_drafts();
+        notice_until = match (tui.tui.app.notice, notice_until) {
             (None, _) => None,
             (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
             (Some(_), until) => until,
         };
-        if tui.dirty {
-            tui.dirty = false;
-            let frame = tui.frame();
+        if tui.tui.dirty {
+            let frame = tui.tui.frame();
             if !send(channel, frame, tui.limits.write_timeout).await {
                 break End::Stalled;
             }
@@ -301,7 +271,7 @@ fn minutes(limit: Duration) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-impl Tui {
+impl Session {
     /// Applies one channel message.
     fn apply(&mut self, message: Option<ChannelMsg>) {
         match message {
@@ -319,94 +289,40 @@ impl Tui {
                         self.limits.max_input_rate
                     );
                 }
-                self.parser.feed(&data[..allowed], &mut self.events);
+                self.tui.input(&data[..allowed]);
             }
             Some(ChannelMsg::WindowChange {
                 col_width,
                 row_height,
                 ..
-            }) => {
-                let size = size::clamp(col_width, row_height);
-                if size != self.size {
-                    // A new size repaints everything: nothing stale
-                    // survives a resize.
-                    self.size = size;
-                    self.app.settle(&self.content, size);
-                    self.dirty = true;
-                }
-            }
+            }) => self.tui.resize(size::clamp(col_width, row_height)),
             Some(_) => {}
         }
     }
 
-    /// Feeds parsed input to the app.
-    fn run_events(&mut self) -> Option<End> {
-        for event in self.events.drain(..) {
-            match self.app.handle(&event, &self.content, self.size) {
-                Flow::Quit => return Some(End::Quit),
-                Flow::Redraw => self.dirty = true,
-                Flow::Unchanged => {}
-            }
-        }
-        None
-    }
-
-    /// Carries out what the app asked for: terminal bytes (clipboard,
-    /// mouse mode) go ahead of the next frame, a message goes to the inbox.
-    fn apply_effects(&mut self) {
-        for effect in std::mem::take(&mut self.app.effects) {
-            match effect {
-                Effect::Copy(text) => {
-                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                    self.out
-                        .extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
-                }
-                Effect::Mouse(true) => self.out.extend(modes::MOUSE_ON),
-                Effect::Mouse(false) => self.out.extend(modes::MOUSE_OFF),
-                Effect::Send(draft) => {
-                    let submission = Submission {
-                        submission_id: draft.submission_id,
-                        name: draft.name,
-                        contact: draft.contact,
-                        message: draft.message,
-                        peer: self.peer,
-                        key_fingerprint: self.key_fingerprint.clone(),
-                    };
-                    let inbox = self.inbox.clone();
-                    self.sending =
-                        Some(tokio::spawn(async move { inbox.submit(submission).await }));
-                }
-            }
-            self.dirty = true;
+    /// Hands the form's messages to the inbox; the answer comes back in
+    /// the loop.
+    fn send_drafts(&mut self) {
+        for draft in self.tui.take_effects() {
+            let submission = Submission {
+                submission_id: draft.submission_id,
+                name: draft.name,
+                contact: draft.contact,
+                message: draft.message,
+                peer: self.peer,
+                key_fingerprint: self.key_fingerprint.clone(),
+            };
+            let inbox = self.inbox.clone();
+            self.sending = Some(tokio::spawn(async move { inbox.submit(submission).await }));
         }
     }
 
     fn summary(&self) -> Summary {
         Summary {
-            sections: self.app.visited_sections(),
-            left_message: self.app.sent,
-            size: self.size,
+            sections: self.tui.app.visited_sections(),
+            left_message: self.tui.app.sent,
+            size: self.tui.size(),
         }
-    }
-
-    /// The bytes that bring the screen up to date, after any effect bytes.
-    fn frame(&mut self) -> Bytes {
-        let area = Rect::new(0, 0, self.size.cols, self.size.rows);
-        let screen = Screen {
-            content: &self.content,
-            app: &self.app,
-            theme: &self.theme,
-        };
-        self.renderer
-            .frame(area, &mut self.out, |buf| screen.draw(area, buf));
-        self.out.take()
-    }
-
-    /// Drops what an idle session does not need.
-    fn release(&mut self) {
-        self.renderer.release();
-        self.out.release();
-        self.events = Vec::new();
     }
 }
 

@@ -27,6 +27,42 @@ pub const BINDINGS: &[(&str, &str)] = &[
     ("q ctrl-c", "quit"),
 ];
 
+/// Content problems (`file:line:col: message`) in a box over the screen:
+/// the preview shows them while the last good content stays beneath.
+pub fn problems(area: Rect, buf: &mut Buffer, problems: &[String], theme: &Theme) {
+    if area.width < 4 || area.height < 3 {
+        return;
+    }
+    let width = area.width.min(100);
+    let inner_width = usize::from(width.saturating_sub(4)).max(1);
+    let mut lines: Vec<&str> = Vec::new();
+    for problem in problems {
+        lines.extend(super::doc::wrap(problem, inner_width));
+    }
+    let height = (lines.len() as u16 + 3).min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(rect, buf);
+    let title = match problems.len() {
+        1 => " 1 problem in the content — the last good version is shown ".to_string(),
+        n => format!(" {n} problems in the content — the last good version is shown "),
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.accent)
+        .title(Line::styled(title, theme.accent))
+        .title_bottom(Line::styled(" fix and save to reload ", theme.muted));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    for (y, line) in (inner.y + 1..inner.bottom()).zip(lines) {
+        put(buf, inner.x + 1, y, line, inner_width, theme.base);
+    }
+}
+
 pub fn overlay(area: Rect, buf: &mut Buffer, theme: &Theme) {
     let key_width = BINDINGS.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     let text_width = BINDINGS.iter().map(|(_, t)| t.width()).max().unwrap_or(0);

@@ -180,6 +180,9 @@ pub struct Screen<'a> {
     pub content: &'a Content,
     pub app: &'a App,
     pub theme: &'a Theme,
+    /// Content problems to show over everything (live reload); usually
+    /// empty.
+    pub problems: &'a [String],
 }
 
 impl Screen<'_> {
@@ -188,6 +191,9 @@ impl Screen<'_> {
         let area = area.intersection(buf.area);
         let Some(areas) = layout(area) else {
             chrome::too_small(area, buf, self.theme);
+            if !self.problems.is_empty() {
+                help::problems(area, buf, self.problems, self.theme);
+            }
             return Vec::new();
         };
         let section = self.app.section;
@@ -244,6 +250,10 @@ impl Screen<'_> {
                 );
             }
             None => chrome::footer(areas.footer, buf, section, view, self.app, self.theme),
+        }
+        if !self.problems.is_empty() {
+            help::problems(area, buf, self.problems, self.theme);
+            return Vec::new();
         }
         if self.app.help {
             help::overlay(area, buf, self.theme);

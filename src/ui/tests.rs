@@ -24,6 +24,7 @@ fn render(content: &Content, app: &App, cols: u16, rows: u16) -> Buffer {
         content,
         app,
         theme: &theme,
+        problems: &[],
     };
     terminal
         .draw(|f| f.render_widget(&screen, f.area()))
@@ -211,6 +212,7 @@ fn renders_at_degenerate_sizes_without_panicking() {
                     content: &content,
                     app: &app,
                     theme: &theme,
+                    problems: &[],
                 };
                 (&screen).render(buf.area, &mut buf);
             }
@@ -275,7 +277,7 @@ mod sampled_sizes {
             let sentinel = Cell::new("¤");
             let mut buf = Buffer::filled(outer, sentinel.clone());
             let area = Rect::new(x, y, cols, rows);
-            let screen = Screen { content: &content, app: &app, theme: &theme };
+            let screen = Screen { content: &content, app: &app, theme: &theme, problems: &[] };
             let links = screen.draw(area, &mut buf);
             for py in 0..outer.height {
                 for px in 0..outer.width {

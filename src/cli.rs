@@ -27,10 +27,30 @@ pub enum Command {
     Serve(ServeArgs),
     /// Validate the content directory; print each problem as file:line:col.
     Check(CheckArgs),
+    /// The same UI in this terminal, reloading as you edit the content.
+    Preview(PreviewArgs),
+    /// Write a starter content directory to edit.
+    Init(InitArgs),
     /// Read the messages visitors left, newest first.
     Messages(MessagesArgs),
     /// Who came by: visitors per day, session length, sections, clients.
     Stats(StatsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreviewArgs {
+    /// Directory holding the portfolio's TOML files.
+    #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+    /// Draw at this size instead of the terminal's, e.g. 40x20 for a phone.
+    #[arg(long, value_name = "COLSxROWS", value_parser = crate::preview::parse_size)]
+    pub size: Option<crate::term::size::Size>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The directory to create; must not exist or be empty.
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

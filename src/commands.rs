@@ -11,7 +11,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{CheckArgs, MessagesArgs, ServeArgs, StatsArgs};
+use crate::cli::{CheckArgs, InitArgs, MessagesArgs, PreviewArgs, ServeArgs, StatsArgs};
 use crate::content::Content;
 use crate::inbox::Inbox;
 use crate::server::{Limits, Settings};
@@ -23,14 +23,25 @@ pub const EXIT_FAILURE: u8 = 1;
 
 /// `sshfolio check`: every problem on its own line, exit 1 if any.
 pub fn check(args: &CheckArgs) -> ExitCode {
-    match content::load(&args.content) {
-        Ok(content) => {
+    match content::load_with_warnings(&args.content) {
+        Ok((content, warnings)) => {
+            for warning in &warnings {
+                println!("{warning}");
+            }
+            let n = warnings.len();
+            let count =
+                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
             println!(
-                "{}: ok ({} jobs, {} insights, {} projects)",
+                "{}: ok ({}, {}, {}{})",
                 args.content.display(),
-                content.experience.jobs.len(),
-                content.insights.insights.len(),
-                content.projects.projects.len()
+                count(content.experience.jobs.len(), "job"),
+                count(content.insights.insights.len(), "insight"),
+                count(content.projects.projects.len(), "project"),
+                match n {
+                    0 => String::new(),
+                    1 => "; 1 warning".to_string(),
+                    n => format!("; {n} warnings"),
+                }
             );
             ExitCode::SUCCESS
         }
@@ -38,6 +49,38 @@ pub fn check(args: &CheckArgs) -> ExitCode {
             println!("{e}");
             let n = e.problems.len();
             eprintln!("{n} problem{} found", if n == 1 { "" } else { "s" });
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `sshfolio preview`.
+pub fn preview(args: &PreviewArgs) -> ExitCode {
+    match crate::preview::run(&args.content, args.size) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sshfolio: {e:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// `sshfolio init DIR`.
+pub fn init(args: &InitArgs) -> ExitCode {
+    match crate::starter::write(&args.dir) {
+        Ok(files) => {
+            println!("wrote {} files to {}:", files.len(), args.dir.display());
+            for file in files {
+                println!("  {file}");
+            }
+            println!(
+                "next: edit them, then `sshfolio preview --content {0}` and `sshfolio check --content {0}`",
+                args.dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sshfolio: {e:#}");
             ExitCode::from(EXIT_FAILURE)
         }
     }
@@ -74,8 +117,13 @@ fn print_or_fail(result: Result<String>) -> ExitCode {
 /// `sshfolio serve`: validate content, load the host key, listen, serve
 /// until SIGINT or SIGTERM.
 pub fn serve(args: &ServeArgs) -> ExitCode {
-    let content = match content::load(&args.content) {
-        Ok(content) => Arc::new(content),
+    let content = match content::load_with_warnings(&args.content) {
+        Ok((content, warnings)) => {
+            for warning in warnings {
+                tracing::warn!("{warning}");
+            }
+            Arc::new(content)
+        }
         Err(e) => {
             eprintln!("{e}");
             eprintln!("sshfolio: not serving: fix the content above first");
@@ -184,11 +232,14 @@ async fn reload_on_hangup(dir: PathBuf, replace: watch::Sender<Arc<Content>>) {
     while hangups.recv().await.is_some() {
         let loaded = tokio::task::spawn_blocking({
             let dir = dir.clone();
-            move || content::load(&dir)
+            move || content::load_with_warnings(&dir)
         })
         .await;
         match loaded {
-            Ok(Ok(content)) => {
+            Ok(Ok((content, warnings))) => {
+                for warning in warnings {
+                    tracing::warn!("{warning}");
+                }
                 replace.send_replace(Arc::new(content));
                 tracing::info!(dir = %dir.display(), "content reloaded; new sessions see it");
             }

@@ -2,7 +2,8 @@
 //!
 //! Crate map, from the edge to the core:
 //! - [`cli`]: the command line; [`commands`]: what each subcommand does;
-//!   [`owner`]: the owner's `messages` and `stats` output.
+//!   [`owner`]: the owner's `messages` and `stats` output; [`preview`]: the
+//!   UI in the local terminal with live reload.
 //! - [`server`]: the accept loop, limits, per-connection tasks, shutdown;
 //!   [`proxy`]: the PROXY v1/v2 header; [`record`]: a connection's log record.
 //! - [`ssh`]: the russh handler (auth, channel requests, refusals) and config.
@@ -17,6 +18,7 @@
 //! - [`message`]: a visitor message's field limits.
 //! - [`sanitize`]: untrusted text made safe to store and show.
 //! - [`inbox`]: messages and visits in SQLite, behind one writer thread.
+//! - [`starter`]: the files `sshfolio init` writes.
 //! - [`content`]: the TOML portfolio, validated into one shared `Content`.
 
 pub mod app;
@@ -28,12 +30,14 @@ pub mod host_key;
 pub mod inbox;
 pub mod message;
 pub mod owner;
+pub mod preview;
 pub mod proxy;
 pub mod record;
 pub mod sanitize;
 pub mod server;
 pub mod session;
 pub mod ssh;
+pub mod starter;
 pub mod term;
 pub mod tui;
 pub mod ui;

@@ -25,6 +25,8 @@ fn main() -> ExitCode {
     match command {
         Command::Serve(args) => commands::serve(&args),
         Command::Check(args) => commands::check(&args),
+        Command::Preview(args) => commands::preview(&args),
+        Command::Init(args) => commands::init(&args),
         Command::Messages(args) => commands::messages(&args),
         Command::Stats(args) => commands::stats(&args),
     }

@@ -13,6 +13,7 @@ mod inbox;
 mod limits;
 mod openssh;
 mod operations;
+mod preview;
 mod proxy;
 mod refusals;
 mod security;

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
+use unicode_width::UnicodeWidthStr;
 
 /// One step of a path into a TOML document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,24 @@ impl<'a> SpanIndex<'a> {
         })
     }
 
+    /// Spans of string values holding a word (a run without spaces) wider
+    /// than `columns`, with that word's width: the screen must break it
+    /// mid-word.
+    pub fn long_words(&self, columns: usize) -> Vec<(Range<usize>, usize)> {
+        let mut found = Vec::new();
+        walk_strings(&self.root, &mut |span, text| {
+            let widest = text
+                .split_whitespace()
+                .map(UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0);
+            if widest > columns {
+                found.push((span, widest));
+            }
+        });
+        found
+    }
+
     /// Spans of every string value containing a control character other than
     /// a newline: such text would move the visitor's cursor or worse.
     pub fn control_characters(&self) -> Vec<(Range<usize>, char)> {
@@ -63,14 +82,19 @@ impl<'a> SpanIndex<'a> {
 }
 
 fn walk(node: &Spanned<DeValue<'_>>, found: &mut Vec<(Range<usize>, char)>) {
-    match node.get_ref() {
-        DeValue::String(s) => {
-            if let Some(c) = s.chars().find(|&c| is_forbidden(c)) {
-                found.push((node.span(), c));
-            }
+    walk_strings(node, &mut |span, text| {
+        if let Some(c) = text.chars().find(|&c| is_forbidden(c)) {
+            found.push((span, c));
         }
-        DeValue::Array(items) => items.iter().for_each(|item| walk(item, found)),
-        DeValue::Table(table) => table.values().for_each(|v| walk(v, found)),
+    });
+}
+
+/// Calls `visit` with every string value and its span.
+fn walk_strings(node: &Spanned<DeValue<'_>>, visit: &mut impl FnMut(Range<usize>, &str)) {
+    match node.get_ref() {
+        DeValue::String(s) => visit(node.span(), s),
+        DeValue::Array(items) => items.iter().for_each(|item| walk_strings(item, visit)),
+        DeValue::Table(table) => table.values().for_each(|v| walk_strings(v, visit)),
         _ => {}
     }
 }

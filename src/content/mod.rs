@@ -46,18 +46,75 @@ pub const FILES: [&str; 6] = [
 /// The optional file of UI colours.
 pub const THEME_FILE: &str = "theme.toml";
 
+/// The widest a line of text is shown (the UI's content column): a word
+/// wider than this is broken mid-word, which `check` warns about.
+pub const COLUMN: usize = 98;
+
 /// Loads and validates every file in `dir`, collecting all problems rather
 /// than stopping at the first.
 pub fn load(dir: &Path) -> Result<Content, ContentError> {
+    load_with_warnings(dir).map(|(content, _)| content)
+}
+
+/// Like [`load`], also returning warnings: content that is valid but
+/// will look bad (located like problems, message starting "warning: ").
+pub fn load_with_warnings(dir: &Path) -> Result<(Content, Vec<Problem>), ContentError> {
     let mut problems = Vec::new();
-    let profile = load_file(dir, FILES[0], validate::profile, &mut problems);
-    let experience = load_file(dir, FILES[1], validate::experience, &mut problems);
-    let skills = load_file(dir, FILES[2], validate::skills, &mut problems);
-    let insights = load_file(dir, FILES[3], validate::insights, &mut problems);
-    let projects = load_file(dir, FILES[4], validate::projects, &mut problems);
-    let contact = load_file(dir, FILES[5], validate::contact, &mut problems);
+    let mut warnings = Vec::new();
+    let mut out = Found {
+        problems: &mut problems,
+        warnings: &mut warnings,
+    };
+    let profile = load_file(
+        dir,
+        FILES[0],
+        validate::profile,
+        validate::no_warnings,
+        &mut out,
+    );
+    let experience = load_file(
+        dir,
+        FILES[1],
+        validate::experience,
+        validate::experience_warnings,
+        &mut out,
+    );
+    let skills = load_file(
+        dir,
+        FILES[2],
+        validate::skills,
+        validate::skills_warnings,
+        &mut out,
+    );
+    let insights = load_file(
+        dir,
+        FILES[3],
+        validate::insights,
+        validate::insights_warnings,
+        &mut out,
+    );
+    let projects = load_file(
+        dir,
+        FILES[4],
+        validate::projects,
+        validate::projects_warnings,
+        &mut out,
+    );
+    let contact = load_file(
+        dir,
+        FILES[5],
+        validate::contact,
+        validate::contact_warnings,
+        &mut out,
+    );
     let theme = if dir.join(THEME_FILE).exists() {
-        load_file(dir, THEME_FILE, |_: &Palette| Vec::new(), &mut problems)
+        load_file(
+            dir,
+            THEME_FILE,
+            validate::no_warnings,
+            validate::no_warnings,
+            &mut out,
+        )
     } else {
         Some(Palette::default())
     };
@@ -72,27 +129,39 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
             Some(projects),
             Some(contact),
             Some(theme),
-        ) if problems.is_empty() => Ok(Content {
-            profile,
-            experience,
-            skills,
-            insights,
-            projects,
-            contact,
-            theme,
-        }),
+        ) if problems.is_empty() => Ok((
+            Content {
+                profile,
+                experience,
+                skills,
+                insights,
+                projects,
+                contact,
+                theme,
+            },
+            warnings,
+        )),
         _ => Err(ContentError { problems }),
     }
 }
 
-/// Reads one file: bytes → UTF-8 → TOML → schema → rules. Problems are
-/// appended; the value is returned only when the file itself is sound.
+/// Where a file's problems and warnings go.
+struct Found<'a> {
+    problems: &'a mut Vec<Problem>,
+    warnings: &'a mut Vec<Problem>,
+}
+
+/// Reads one file: bytes → UTF-8 → TOML → schema → rules → warnings.
+/// Problems are appended; the value is returned only when the file itself
+/// is sound.
 fn load_file<T: DeserializeOwned>(
     dir: &Path,
     name: &str,
     rules: fn(&T) -> Vec<Finding>,
-    problems: &mut Vec<Problem>,
+    lints: fn(&T) -> Vec<Finding>,
+    found: &mut Found,
 ) -> Option<T> {
+    let problems = &mut *found.problems;
     let path = dir.join(name);
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
@@ -130,6 +199,23 @@ fn load_file<T: DeserializeOwned>(
         for finding in rules(&value) {
             let span = index.locate(&finding.path);
             problems.push(Problem::at_span(&path, text, span, finding.message));
+        }
+        if problems.len() == before {
+            for (span, width) in index.long_words(COLUMN) {
+                let message = format!(
+                    "warning: a word {width} columns wide is wider than the screen's text column ({COLUMN}); it will be broken mid-word"
+                );
+                found
+                    .warnings
+                    .push(Problem::at(&path, text, span.start, message));
+            }
+            for finding in lints(&value) {
+                let span = index.locate(&finding.path);
+                let message = format!("warning: {}", finding.message);
+                found
+                    .warnings
+                    .push(Problem::at_span(&path, text, span, message));
+            }
         }
     }
     (problems.len() == before).then_some(value)

@@ -125,7 +125,7 @@ pub struct Project {
 
 /// `theme.toml` (optional): the UI's colours, as `#rrggbb`. Terminals with
 /// fewer colours get the nearest ones; a missing field keeps its default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Palette {
     /// Names, the selected tab and item.
@@ -150,9 +150,15 @@ impl Default for Palette {
 }
 
 /// A colour written `#rrggbb`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl From<Rgb> for String {
+    fn from(rgb: Rgb) -> String {
+        format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
+    }
+}
 
 impl TryFrom<String> for Rgb {
     type Error = String;

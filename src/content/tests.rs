@@ -180,3 +180,122 @@ fn theme_is_optional_and_validated() {
     std::fs::write(dir.path().join(THEME_FILE), "background = \"#000000\"\n").unwrap();
     assert!(problems(&dir)[0].starts_with("theme.toml:1:1: unknown field `background`"));
 }
+
+/// The warnings, as printed, with the temp dir's path cut off.
+fn warnings(dir: &tempfile::TempDir) -> Vec<String> {
+    let (_, warnings) = load_with_warnings(dir.path()).expect("content should load");
+    let prefix = format!("{}/", dir.path().display());
+    warnings
+        .iter()
+        .map(|p| p.to_string().replace(&prefix, ""))
+        .collect()
+}
+
+#[test]
+fn shipped_content_has_no_warnings() {
+    let (_, warnings) = load_with_warnings(&shipped()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn warns_about_content_that_will_look_bad() {
+    let long = "x".repeat(120);
+    let text =
+        format!("subtitle = \"\"\n[[project]]\nname = \"a\"\ndescription = \"see {long} here\"\n");
+    let dir = with_file("projects.toml", text.as_bytes());
+    assert_eq!(
+        warnings(&dir),
+        [
+            "projects.toml:4:15: warning: a word 120 columns wide is wider than the screen's text column (98); it will be broken mid-word",
+            "projects.toml:1:12: warning: the subtitle is empty; the row under the tabs will be blank",
+            "projects.toml:2:1: warning: project \"a\" has no `year`",
+        ]
+    );
+    let text = "subtitle = \"s\"\n[[insight]]\ntitle = \"t\"\nkey_ideas = []\n";
+    let dir = with_file("insights.toml", text.as_bytes());
+    assert_eq!(
+        warnings(&dir),
+        [
+            "insights.toml:4:13: warning: insight \"t\" has no key ideas; its page will be nearly empty"
+        ]
+    );
+}
+
+/// Every field name under `value`, as `parent.child` paths (list entries
+/// share their list's path).
+fn field_paths(value: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                out.push(path.clone());
+                field_paths(child, &path, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|item| field_paths(item, prefix, out))
+        }
+        _ => {}
+    }
+}
+
+/// docs/content.md names every file and every field of the schema: a field
+/// added without documenting it fails here.
+#[test]
+fn content_reference_documents_every_field() {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/content.md"))
+            .unwrap();
+    let content = load(&shipped()).unwrap();
+    // Fill every optional field so it appears in the serialisation.
+    let mut full = content.clone();
+    full.experience.jobs[0].role = Some("r".into());
+    full.experience.jobs[0].period = Some("p".into());
+    full.insights.insights[0].url = Some("https://x".into());
+    full.projects.projects[0].url = Some("https://x".into());
+    full.contact.github = Some("g".into());
+    full.contact.website = Some("w".into());
+    let value = serde_json::to_value(&full).unwrap();
+    for (section, file) in [
+        "profile",
+        "experience",
+        "skills",
+        "insights",
+        "projects",
+        "contact",
+    ]
+    .iter()
+    .zip(FILES)
+    {
+        assert!(
+            docs.contains(&format!("## {file}")),
+            "no heading for {file}"
+        );
+        let mut paths = Vec::new();
+        field_paths(&value[section], "", &mut paths);
+        assert!(!paths.is_empty());
+        for path in paths {
+            assert!(
+                docs.contains(&format!("| `{path}` |")),
+                "{file}: field `{path}` is not documented"
+            );
+        }
+    }
+    let mut paths = Vec::new();
+    field_paths(
+        &serde_json::to_value(Palette::default()).unwrap(),
+        "",
+        &mut paths,
+    );
+    assert!(docs.contains("## theme.toml"));
+    for path in paths {
+        assert!(
+            docs.contains(&format!("| `{path}` |")),
+            "theme.toml: field `{path}` is not documented"
+        );
+    }
+}

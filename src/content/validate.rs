@@ -181,3 +181,68 @@ pub fn contact(k: &Contact) -> Vec<Finding> {
     c.optional_text(&[K("github")], k.github.as_deref());
     c.findings
 }
+
+// Warnings: content that is valid but will look bad.
+
+/// A blank subtitle leaves the row under the tabs empty.
+fn subtitle_warning(c: &mut Checker, subtitle: &str) {
+    if subtitle.trim().is_empty() {
+        c.push(
+            &[K("subtitle")],
+            "the subtitle is empty; the row under the tabs will be blank".into(),
+        );
+    }
+}
+
+pub fn experience_warnings(e: &Experience) -> Vec<Finding> {
+    let mut c = Checker::default();
+    subtitle_warning(&mut c, &e.subtitle);
+    c.findings
+}
+
+pub fn skills_warnings(s: &Skills) -> Vec<Finding> {
+    let mut c = Checker::default();
+    subtitle_warning(&mut c, &s.subtitle);
+    c.findings
+}
+
+pub fn insights_warnings(s: &Insights) -> Vec<Finding> {
+    let mut c = Checker::default();
+    subtitle_warning(&mut c, &s.subtitle);
+    for (i, insight) in s.insights.iter().enumerate() {
+        if insight.key_ideas.is_empty() {
+            c.push(
+                &[K("insight"), I(i), K("key_ideas")],
+                format!(
+                    "insight {:?} has no key ideas; its page will be nearly empty",
+                    insight.title
+                ),
+            );
+        }
+    }
+    c.findings
+}
+
+pub fn projects_warnings(p: &Projects) -> Vec<Finding> {
+    let mut c = Checker::default();
+    subtitle_warning(&mut c, &p.subtitle);
+    for (i, project) in p.projects.iter().enumerate() {
+        if project.year.is_none() {
+            c.push(
+                &[K("project"), I(i)],
+                format!("project {:?} has no `year`", project.name),
+            );
+        }
+    }
+    c.findings
+}
+
+pub fn contact_warnings(k: &Contact) -> Vec<Finding> {
+    let mut c = Checker::default();
+    subtitle_warning(&mut c, &k.subtitle);
+    c.findings
+}
+
+pub fn no_warnings<T>(_: &T) -> Vec<Finding> {
+    Vec::new()
+}

@@ -328,3 +328,9 @@ fn wide_characters_in_content_stay_aligned() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn content_column_matches_what_check_warns_about() {
+    let widest = column(Rect::new(0, 0, 500, 10)).width;
+    assert_eq!(usize::from(widest), crate::content::COLUMN);
+}

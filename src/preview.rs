@@ -1,0 +1,254 @@
+//! `sshfolio preview`: the very same UI (the `tui` machine a session
+//! drives) in the owner's own terminal, with live reload. Raw mode and the
+//! size come from crossterm; keys go through the same input parser as a
+//! visitor's; colours follow the local TERM/COLORTERM/NO_COLOR. Saving any
+//! file under the content directory re-validates and redraws within a
+//! fraction of a second, keeping the section and selection; invalid
+//! content shows its `file:line:col` problems over the last good version.
+//! The terminal is restored on every way out: q, Ctrl-C, a panic.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use notify_debouncer_mini::notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::App;
+use crate::app::form::Answer;
+use crate::content::{self, Content};
+use crate::term::caps::ClientEnv;
+use crate::term::modes;
+use crate::term::size::{self, Size};
+use crate::tui::Tui;
+
+/// Saves arrive as bursts of file events (editors write, rename,
+/// chmod…); they settle into one reload after this pause.
+const SETTLE: Duration = Duration::from_millis(120);
+
+/// How long a footer notice stays.
+const NOTICE_FOR: Duration = Duration::from_secs(3);
+
+/// What the preview reacts to.
+enum Event {
+    Input(Vec<u8>),
+    InputClosed,
+    Changed,
+}
+
+/// Runs the preview until the owner quits.
+pub fn run(dir: &Path, fixed: Option<Size>) -> Result<()> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        bail!("preview needs a terminal (run it directly, not through a pipe)");
+    }
+    let content = content::load(dir).map_err(|e| {
+        anyhow::anyhow!("{e}\nsshfolio: fix the content above, then run preview again")
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let _terminal = LocalTerminal::enter()?;
+    runtime.block_on(event_loop(dir.to_path_buf(), Arc::new(content), fixed))
+}
+
+/// Raw mode for as long as it lives; on drop (and on a panic) the modes
+/// the UI turned on are turned off and the terminal is given back.
+struct LocalTerminal;
+
+impl LocalTerminal {
+    fn enter() -> Result<LocalTerminal> {
+        crossterm::terminal::enable_raw_mode().context("switching the terminal to raw mode")?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        Ok(LocalTerminal)
+    }
+}
+
+impl Drop for LocalTerminal {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn restore() {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(modes::RESTORE);
+    let _ = out.flush();
+    let _ = crossterm::terminal::disable_raw_mode();
+}
+
+/// The size to draw at: fixed by `--size`, else the terminal's own.
+fn current_size(fixed: Option<Size>) -> Size {
+    fixed.unwrap_or_else(|| match crossterm::terminal::size() {
+        Ok((cols, rows)) => size::clamp(u32::from(cols), u32::from(rows)),
+        Err(_) => Size::default(),
+    })
+}
+
+/// The local environment, read the way a visitor's is sent.
+fn local_env() -> ClientEnv {
+    let mut env = ClientEnv::default();
+    for name in [
+        "TERM",
+        "COLORTERM",
+        "NO_COLOR",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+    ] {
+        if let Ok(value) = std::env::var(name) {
+            env.set(name, &value);
+        }
+    }
+    env
+}
+
+async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) -> Result<()> {
+    let env = local_env();
+    let mut tui = Tui::new(
+        content,
+        App::new(crate::app::Section::About),
+        env.color_depth(),
+        env.hyperlinks(),
+        current_size(fixed),
+    );
+    let (tx, mut events) = mpsc::channel::<Event>(64);
+
+    // Keys: a thread reads stdin; the terminal is in raw mode, so bytes
+    // arrive as typed and go through the same parser a visitor's do.
+    let keys = tx.clone();
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    let _ = keys.blocking_send(Event::InputClosed);
+                    return;
+                }
+                Ok(n) => {
+                    if keys.blocking_send(Event::Input(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+
+    // Saves: the content directory is watched; a settled burst of events
+    // is one reload. Swap and backup files trigger a reload too, which
+    // finds the content unchanged.
+    let changes = tx.clone();
+    let mut watcher = new_debouncer(SETTLE, move |result: DebounceEventResult| {
+        if result.is_ok_and(|events| !events.is_empty()) {
+            let _ = changes.blocking_send(Event::Changed);
+        }
+    })
+    .context("starting the file watcher")?;
+    watcher
+        .watcher()
+        .watch(&dir, RecursiveMode::Recursive)
+        .with_context(|| format!("watching {}", dir.display()))?;
+
+    let mut resized = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+        .context("listening for window changes")?;
+    write(&tui.enter())?;
+    let mut last_input = Instant::now();
+    let mut notice_until: Option<Instant> = None;
+    loop {
+        let esc_at = tui.pending_timeout().map(|t| last_input + t);
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(Event::Input(bytes)) => {
+                    last_input = Instant::now();
+                    tui.input(&bytes);
+                }
+                Some(Event::Changed) => reload(&mut tui, &dir),
+                Some(Event::InputClosed) | None => return Ok(()),
+            },
+            _ = resized.recv() => tui.resize(current_size(fixed)),
+            () = sleep_until(esc_at) => tui.flush_timeout(),
+            () = sleep_until(notice_until) => tui.clear_notice(),
+        }
+        if tui.run_events() {
+            return Ok(());
+        }
+        // The preview stores nothing: a message "sent" here goes nowhere.
+        for _draft in tui.take_effects() {
+            tui.answer(Answer::Sent);
+        }
+        notice_until = match (tui.app.notice, notice_until) {
+            (None, _) => None,
+            (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
+            (Some(_), until) => until,
+        };
+        if tui.dirty {
+            write(&tui.frame())?;
+        }
+    }
+}
+
+/// Loads the content again: valid content replaces what is shown (the
+/// view stays), problems are shown over the last good version.
+fn reload(tui: &mut Tui, dir: &Path) {
+    match content::load(dir) {
+        Ok(content) => tui.replace_content(Arc::new(content)),
+        Err(e) => tui.show_problems(e.problems.iter().map(ToString::to_string).collect()),
+    }
+}
+
+fn write(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).context("writing to the terminal")?;
+    out.flush().context("writing to the terminal")
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Parses `--size COLSxROWS`.
+pub fn parse_size(text: &str) -> Result<Size, String> {
+    let (cols, rows) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected COLSxROWS, like 40x20 (got {text:?})"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("expected COLSxROWS with positive numbers (got {text:?})"))
+    };
+    Ok(size::clamp(number(cols)?, number(rows)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_size("40x20"), Ok(Size { cols: 40, rows: 20 }));
+        assert_eq!(
+            parse_size("1000X1000"),
+            Ok(Size {
+                cols: 500,
+                rows: 200
+            })
+        );
+        assert!(parse_size("40").is_err());
+        assert!(parse_size("0x20").is_err());
+        assert!(parse_size("axb").is_err());
+    }
+}

@@ -13,11 +13,7 @@ fn sshfolio() -> Command {
 
 /// A copy of the shipped content with one file replaced.
 fn broken_content(file: &str, text: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(content_dir()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
+    let dir = content_copy();
     std::fs::write(dir.path().join(file), text).unwrap();
     dir
 }

@@ -8,16 +8,6 @@ use crate::util::*;
 
 const ABOUT: &str = "6+ years building distributed systems";
 
-/// A writable copy of the shipped content.
-fn content_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(content_dir()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    dir
-}
-
 fn set_headline(content: &Path, headline: &str) {
     let path = content.join("profile.toml");
     let text = std::fs::read_to_string(&path).unwrap();

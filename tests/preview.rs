@@ -9,15 +9,6 @@ use crate::util::*;
 
 const ABOUT: &str = "6+ years building distributed systems";
 
-fn content_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(content_dir()).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-    }
-    dir
-}
-
 fn preview(content: &Path, extra: &[&str], cols: u16, rows: u16) -> PtySsh {
     let mut args = vec![
         "preview".to_string(),

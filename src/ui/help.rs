@@ -2,6 +2,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Clear, Widget};
 use unicode_width::UnicodeWidthStr;
@@ -27,6 +28,34 @@ pub const BINDINGS: &[(&str, &str)] = &[
     ("q ctrl-c", "quit"),
 ];
 
+/// Clears a rounded box of `size` (clipped to `area`) centred in `area`,
+/// draws its border and titles, and returns its inside.
+fn boxed(
+    area: Rect,
+    buf: &mut Buffer,
+    size: (u16, u16),
+    title: Line,
+    bottom: Line,
+    border: Style,
+) -> Rect {
+    let (width, height) = (size.0.min(area.width), size.1.min(area.height));
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(rect, buf);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(border)
+        .title(title)
+        .title_bottom(bottom);
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    inner
+}
+
 /// Content problems (`file:line:col: message`) in a box over the screen:
 /// the preview shows them while the last good content stays beneath.
 pub fn problems(area: Rect, buf: &mut Buffer, problems: &[String], theme: &Theme) {
@@ -39,25 +68,14 @@ pub fn problems(area: Rect, buf: &mut Buffer, problems: &[String], theme: &Theme
     for problem in problems {
         lines.extend(super::doc::wrap(problem, inner_width));
     }
-    let height = (lines.len() as u16 + 3).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
-    Clear.render(rect, buf);
+    let height = lines.len() as u16 + 3;
     let title = match problems.len() {
         1 => " 1 problem in the content — the last good version is shown ".to_string(),
         n => format!(" {n} problems in the content — the last good version is shown "),
     };
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.accent)
-        .title(Line::styled(title, theme.accent))
-        .title_bottom(Line::styled(" fix and save to reload ", theme.muted));
-    let inner = block.inner(rect);
-    block.render(rect, buf);
+    let title = Line::styled(title, theme.accent);
+    let bottom = Line::styled(" fix and save to reload ", theme.muted);
+    let inner = boxed(area, buf, (width, height), title, bottom, theme.accent);
     for (y, line) in (inner.y + 1..inner.bottom()).zip(lines) {
         put(buf, inner.x + 1, y, line, inner_width, theme.base);
     }
@@ -67,22 +85,10 @@ pub fn overlay(area: Rect, buf: &mut Buffer, theme: &Theme) {
     let key_width = BINDINGS.iter().map(|(k, _)| k.width()).max().unwrap_or(0);
     let text_width = BINDINGS.iter().map(|(_, t)| t.width()).max().unwrap_or(0);
     let inner_width = (key_width + 2 + text_width) as u16;
-    let width = (inner_width + 4).min(area.width);
-    let height = (BINDINGS.len() as u16 + 4).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
-    Clear.render(rect, buf);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Line::styled(" keys ", theme.heading))
-        .title_bottom(Line::styled(" any key closes ", theme.muted));
-    let inner = block.inner(rect);
-    block.render(rect, buf);
+    let size = (inner_width + 4, BINDINGS.len() as u16 + 4);
+    let title = Line::styled(" keys ", theme.heading);
+    let bottom = Line::styled(" any key closes ", theme.muted);
+    let inner = boxed(area, buf, size, title, bottom, theme.border);
     let inner = Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(2),

@@ -4,6 +4,7 @@
 
 mod util;
 
+mod auth;
 mod cli;
 mod clients;
 mod exec;

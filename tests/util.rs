@@ -232,6 +232,21 @@ pub async fn russh_connect(
     russh_connect_with(addr, user, client::Config::default()).await
 }
 
+/// Connects without authenticating yet.
+pub async fn russh_connect_only(addr: SocketAddr) -> client::Handle<impl client::Handler> {
+    let handler = TrustingClient {
+        host_key: Arc::new(Mutex::new(None)),
+    };
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
+    tokio::time::timeout(TIMEOUT, client::connect(config, addr, handler))
+        .await
+        .expect("connect timed out")
+        .expect("connect")
+}
+
 /// Connects with a given client configuration (TCP_NODELAY always on).
 pub async fn russh_connect_with(
     addr: SocketAddr,

@@ -1,0 +1,77 @@
+//! Everybody gets in, whatever the client tries first, and nobody is
+//! asked anything; a key the client proved it holds becomes part of the
+//! visitor's identity (its fingerprint is stored with their message).
+
+use std::sync::Arc;
+
+use russh::client::KeyboardInteractiveAuthResponse;
+use russh::keys::{Algorithm, HashAlg, PrivateKey, PrivateKeyWithHashAlg};
+
+use crate::util::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn password_and_keyboard_interactive_are_accepted_without_questions() {
+    let server = TestServer::start();
+    let mut handle = russh_connect_only(server.addr).await;
+    let auth = handle
+        .authenticate_password("visitor", "anything at all")
+        .await
+        .unwrap();
+    assert!(auth.success());
+
+    let mut handle = russh_connect_only(server.addr).await;
+    let reply = handle
+        .authenticate_keyboard_interactive_start("visitor", None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(reply, KeyboardInteractiveAuthResponse::Success),
+        "no prompt at all: {reply:?}"
+    );
+    let mut channel = handle.channel_open_session().await.unwrap();
+    channel.exec(true, "about").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proven_key_is_kept_as_the_visitors_identity() {
+    let server = TestServer::start();
+    let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap();
+    let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
+    let mut handle = russh_connect_only(server.addr).await;
+    let auth = handle
+        .authenticate_publickey("visitor", PrivateKeyWithHashAlg::new(Arc::new(key), None))
+        .await
+        .unwrap();
+    assert!(auth.success());
+    let channel = handle.channel_open_session().await.unwrap();
+    channel
+        .request_pty(true, "xterm", 80, 24, 0, 0, &[])
+        .await
+        .unwrap();
+    channel.request_shell(true).await.unwrap();
+    let mut v = Visitor {
+        handle,
+        channel,
+        parser: vt(80, 24),
+        exit_status: None,
+        closed: false,
+        received: Vec::new(),
+        packets: Vec::new(),
+    };
+    v.wait_for("6+ years building distributed systems").await;
+    send_message(&mut v, "Key Holder", "", b"signed in with a key").await;
+    v.wait_for("Message sent — thank you").await;
+    let out = sshfolio_bin()
+        .args(["messages", "--json", "--data"])
+        .arg(&server.data)
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["key_fingerprint"], fingerprint.as_str());
+    let text = sshfolio_bin()
+        .args(["messages", "--data"])
+        .arg(&server.data)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("key    {fingerprint}")));
+}

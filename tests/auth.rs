@@ -28,7 +28,7 @@ async fn password_and_keyboard_interactive_are_accepted_without_questions() {
         matches!(reply, KeyboardInteractiveAuthResponse::Success),
         "no prompt at all: {reply:?}"
     );
-    let mut channel = handle.channel_open_session().await.unwrap();
+    let channel = handle.channel_open_session().await.unwrap();
     channel.exec(true, "about").await.unwrap();
 }
 

@@ -34,8 +34,12 @@ impl ClientEnv {
         if !honours_env(name) {
             return false;
         }
-        // Values are only compared, never shown; still, keep them small.
-        let value: String = value.chars().take(64).collect();
+        // TERM reaches the logs and the visit records: keep it short and
+        // free of anything a terminal would interpret.
+        let value: String = crate::sanitize::clean(value, crate::sanitize::ONE_LINE)
+            .chars()
+            .take(64)
+            .collect();
         match name {
             "TERM" => self.term = value,
             "COLORTERM" => self.colorterm = Some(value),
@@ -119,6 +123,15 @@ mod tests {
                 "{term} {colorterm:?} {no_color}"
             );
         }
+    }
+
+    #[test]
+    fn client_values_are_cleaned_and_cut() {
+        let mut env = ClientEnv::default();
+        env.set("TERM", &format!("xterm\x1b[2J\x07{}", "x".repeat(200)));
+        assert!(!env.term.contains('\x1b') && !env.term.contains('\x07'));
+        assert_eq!(env.term.chars().count(), 64);
+        assert!(env.term.starts_with("xterm"));
     }
 
     #[test]

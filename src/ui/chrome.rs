@@ -138,13 +138,15 @@ pub fn title(area: Rect, buf: &mut Buffer, subtitle: &str, position: &str, theme
 }
 
 /// Key hints for what can be done right now, least important dropped first
-/// when they do not fit.
+/// when they do not fit; `scrolls` says whether the text is longer than
+/// the screen (no scroll hint when there is nothing to scroll).
 pub fn footer(
     area: Rect,
     buf: &mut Buffer,
     section: Section,
     view: &View,
     app: &App,
+    scrolls: bool,
     theme: &Theme,
 ) {
     // (key, action, priority: higher stays longer)
@@ -183,7 +185,11 @@ pub fn footer(
     };
     let width = usize::from(area.width);
     let cost = |h: &(&str, &str, u8)| h.0.width() + 1 + h.1.width();
-    let mut shown: Vec<_> = hints.to_vec();
+    let mut shown: Vec<_> = hints
+        .iter()
+        .filter(|h| scrolls || h.1 != "scroll")
+        .copied()
+        .collect();
     while shown.len() > 1 && shown.iter().map(cost).sum::<usize>() + 2 * (shown.len() - 1) > width {
         if let Some(lowest) = (0..shown.len()).min_by_key(|&i| shown[i].2) {
             shown.remove(lowest);

@@ -249,7 +249,18 @@ impl Screen<'_> {
                     self.theme.accent,
                 );
             }
-            None => chrome::footer(areas.footer, buf, section, view, self.app, self.theme),
+            None => {
+                let scrolls = m.scroll_limit() > 0;
+                chrome::footer(
+                    areas.footer,
+                    buf,
+                    section,
+                    view,
+                    self.app,
+                    scrolls,
+                    self.theme,
+                );
+            }
         }
         if !self.problems.is_empty() {
             help::problems(area, buf, self.problems, self.theme);

@@ -334,3 +334,13 @@ fn content_column_matches_what_check_warns_about() {
     let widest = column(Rect::new(0, 0, 500, 10)).width;
     assert_eq!(usize::from(widest), crate::content::COLUMN);
 }
+
+#[test]
+fn scroll_hint_only_when_there_is_something_to_scroll() {
+    let content = shipped();
+    let tall = text(&render(&content, &App::new(Section::About), 100, 48));
+    assert!(!tall[47].contains("scroll"), "{:?}", tall[47]);
+    assert!(tall[47].contains("q quit"));
+    let short = text(&render(&content, &App::new(Section::About), 100, 15));
+    assert!(short[14].contains("↑↓ scroll"), "{:?}", short[14]);
+}

@@ -195,6 +195,12 @@ impl App {
     pub fn handle(&mut self, event: &InputEvent, content: &Content, size: Size) -> Flow {
         let before = self.clone();
         let flow = match event {
+            // Ctrl-C and Ctrl-D quit everywhere, the form included (only
+            // letters are text there).
+            InputEvent::Key(KeyEvent {
+                key: Key::Char('c' | 'd'),
+                mods,
+            }) if mods.ctrl => Flow::Quit,
             InputEvent::Key(key) => {
                 self.notice = None;
                 match &mut self.form {

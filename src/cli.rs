@@ -110,7 +110,8 @@ pub struct ServeArgs {
         long,
         env = "SSHFOLIO_HANDSHAKE_TIMEOUT",
         default_value_t = 10,
-        value_name = "SECONDS"
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub handshake_timeout: u64,
     /// Seconds without input before a session is closed.
@@ -118,7 +119,8 @@ pub struct ServeArgs {
         long,
         env = "SSHFOLIO_IDLE_TIMEOUT",
         default_value_t = 900,
-        value_name = "SECONDS"
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS)
     )]
     pub idle_timeout: u64,
     /// Seconds after which any session is closed.
@@ -126,7 +128,8 @@ pub struct ServeArgs {
         long,
         env = "SSHFOLIO_SESSION_TIMEOUT",
         default_value_t = 7200,
-        value_name = "SECONDS"
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS)
     )]
     pub session_timeout: u64,
     /// Input bytes per second accepted per session; the excess is dropped.
@@ -149,6 +152,10 @@ pub struct ServeArgs {
     #[arg(long, env = "SSHFOLIO_PRIVATE_LOGS")]
     pub private_logs: bool,
 }
+
+/// The longest time limit accepted: a year (longer values would overflow
+/// the clock arithmetic).
+const MAX_SECONDS: u64 = 365 * 24 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {

@@ -166,7 +166,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
 }
 
 /// How long shutdown waits for queued inbox writes.
-const INBOX_DRAIN: Duration = Duration::from_secs(5);
+const INBOX_DRAIN: Duration = Duration::from_secs(2);
 
 async fn serve_content(
     args: &ServeArgs,

@@ -15,6 +15,7 @@
 //! - [`ui`]: rendering, a pure function of content, view state and size.
 //! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
 //! - [`export`]: résumé, section text, JSON and vCard.
+//! - [`visitor_ip`]: an address as limits and stats count it.
 //! - [`message`]: a visitor message's field limits.
 //! - [`sanitize`]: untrusted text made safe to store and show.
 //! - [`inbox`]: messages and visits in SQLite, behind one writer thread.
@@ -41,3 +42,4 @@ pub mod starter;
 pub mod term;
 pub mod tui;
 pub mod ui;
+pub mod visitor_ip;

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use russh::keys::HashAlg;
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelOpenFailure};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -17,45 +17,61 @@ use crate::record;
 use crate::session::{self, Shared, Visitor};
 use crate::term::caps;
 
+/// What the connection task hands its handler: who is on the other end
+/// and the lines back to the task.
+pub struct Wiring {
+    pub peer: Option<SocketAddr>,
+    /// The address as logs may show it (whole, or only its network with
+    /// `--private-logs`).
+    pub shown: String,
+    /// What the closing log line will say about this connection.
+    pub record: record::Shared,
+    /// Tells the connection task the handshake deadline no longer applies.
+    pub authed: oneshot::Sender<()>,
+    /// Cuts the connection's socket (see `server::wire`).
+    pub cut: CancellationToken,
+    /// True while a session channel is being served; the connection task
+    /// cuts a connection that has none for long.
+    pub present: watch::Sender<bool>,
+}
+
 /// One SSH connection's protocol state.
 pub struct Connection {
     shared: Shared,
     peer: Option<SocketAddr>,
+    shown: String,
     shutdown: CancellationToken,
     /// Session tasks are tracked so shutdown can wait for them.
     sessions: TaskTracker,
     user: String,
     key_fingerprint: Option<String>,
     has_session: bool,
-    /// What the closing log line will say about this connection.
     record: record::Shared,
-    /// Tells the connection task the handshake deadline no longer applies.
     authed: Option<oneshot::Sender<()>>,
-    /// Cuts the connection's socket (see `server::wire`).
     cut: CancellationToken,
+    present: watch::Sender<bool>,
 }
 
 impl Connection {
     pub fn new(
         shared: Shared,
-        peer: Option<SocketAddr>,
         shutdown: CancellationToken,
         sessions: TaskTracker,
-        record: record::Shared,
-        authed: oneshot::Sender<()>,
-        cut: CancellationToken,
+        wiring: Wiring,
     ) -> Self {
         Connection {
             shared,
-            peer,
+            peer: wiring.peer,
+            shown: wiring.shown,
             shutdown,
             sessions,
             user: String::new(),
             key_fingerprint: None,
             has_session: false,
-            record,
-            authed: Some(authed),
-            cut,
+            record: wiring.record,
+            authed: Some(wiring.authed),
+            cut: wiring.cut,
+            present: wiring.present,
         }
     }
 
@@ -122,13 +138,14 @@ impl Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         if self.has_session {
-            tracing::warn!(peer = ?self.peer, "refused a second session channel");
+            tracing::warn!(peer = %self.shown, "refused a second session channel");
             reply
                 .reject(ChannelOpenFailure::AdministrativelyProhibited)
                 .await;
             return Ok(());
         }
         self.has_session = true;
+        self.present.send_replace(true);
         reply.accept().await;
         let visitor = Visitor {
             peer: self.peer,
@@ -138,13 +155,19 @@ impl Handler for Connection {
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
         };
-        self.sessions.spawn(session::supervise(
+        let present = self.present.clone();
+        let supervised = session::supervise(
             channel,
             session.handle(),
             self.shared.clone(),
             visitor,
             self.shutdown.clone(),
-        ));
+        );
+        self.sessions.spawn(async move {
+            supervised.await;
+            // However the session ended, the connection now has none.
+            present.send_replace(false);
+        });
         Ok(())
     }
 
@@ -214,7 +237,7 @@ impl Handler for Connection {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = ?self.peer, subsystem = name, "refused a subsystem");
+        tracing::warn!(peer = %self.shown, subsystem = name, "refused a subsystem");
         session.channel_failure(channel)
     }
 
@@ -227,7 +250,7 @@ impl Handler for Connection {
         _screen: u32,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = ?self.peer, "refused X11 forwarding");
+        tracing::warn!(peer = %self.shown, "refused X11 forwarding");
         session.channel_failure(channel)
     }
 
@@ -236,7 +259,7 @@ impl Handler for Connection {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(peer = ?self.peer, "refused agent forwarding");
+        tracing::warn!(peer = %self.shown, "refused agent forwarding");
         Ok(false)
     }
 
@@ -246,7 +269,7 @@ impl Handler for Connection {
         port: &mut u32,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(peer = ?self.peer, address, port = *port, "refused remote forwarding");
+        tracing::warn!(peer = %self.shown, address, port = *port, "refused remote forwarding");
         Ok(false)
     }
 
@@ -255,7 +278,7 @@ impl Handler for Connection {
         _socket_path: &str,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(peer = ?self.peer, "refused socket forwarding");
+        tracing::warn!(peer = %self.shown, "refused socket forwarding");
         Ok(false)
     }
 
@@ -269,7 +292,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = ?self.peer, host, port, "refused local forwarding");
+        tracing::warn!(peer = %self.shown, host, port, "refused local forwarding");
         reply
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;
@@ -283,7 +306,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = ?self.peer, "refused socket forwarding");
+        tracing::warn!(peer = %self.shown, "refused socket forwarding");
         reply
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;

@@ -293,3 +293,25 @@ async fn visits_are_counted_for_the_owner() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_sent_just_before_eof_is_stored() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    v.send(b"c").await;
+    v.wait_for("How to reach you").await;
+    // The whole form, Ctrl-S and the end of input, back to back.
+    v.send(b"Ada\t\tLast words\x13").await;
+    v.channel.eof().await.unwrap();
+    v.wait_closed().await;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while messages_json(&server.data)
+        .as_array()
+        .is_none_or(|l| l.is_empty())
+    {
+        assert!(std::time::Instant::now() < deadline, "the message was lost");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(messages_json(&server.data)[0]["message"], "Last words");
+}

@@ -318,3 +318,52 @@ async fn a_client_that_stops_reading_loses_only_its_own_session() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_that_holds_no_session_is_cut() {
+    let server = with_limits(Limits {
+        handshake_timeout: Duration::from_secs(1),
+        connect_rate_per_ip: 1000,
+        ..Limits::default()
+    });
+    // Logged in, never opens a channel (`ssh -N`).
+    let (handle, _) = russh_connect(server.addr, "visitor").await;
+    let deadline = Instant::now() + TIMEOUT;
+    while !handle.is_closed() {
+        assert!(
+            Instant::now() < deadline,
+            "an idle connection without a session was never cut"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // One whose only session ended is cut too.
+    let (handle, _) = russh_connect(server.addr, "visitor").await;
+    let mut channel = handle.channel_open_session().await.unwrap();
+    channel.exec(true, "about").await.unwrap();
+    while channel.wait().await.is_some() {}
+    let deadline = Instant::now() + TIMEOUT;
+    while !handle.is_closed() {
+        assert!(
+            Instant::now() < deadline,
+            "a connection whose session ended was never cut"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn half_open_connections_do_not_hold_up_shutdown() {
+    let server = TestServer::start();
+    // Connected, silent: still in the version exchange.
+    let _silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Version sent, then nothing: in key exchange.
+    let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stalled, b"SSH-2.0-stalled\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let took = tokio::task::spawn_blocking(move || server.stop())
+        .await
+        .unwrap();
+    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+}

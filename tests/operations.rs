@@ -143,6 +143,16 @@ async fn private_logs_never_show_a_whole_address_or_the_user() {
     assert_eq!(out.status, Some(0));
     let closed = server.wait_log("connection closed");
     assert!(closed.contains("127.0.0.0/24"), "{closed}");
+    // Refusals are logged with the network only, too.
+    let (handle, _) = russh_connect(server.addr, "visitor").await;
+    assert!(
+        handle
+            .channel_open_direct_tcpip("10.9.8.7", 22, "10.9.8.6", 1)
+            .await
+            .is_err()
+    );
+    let refused = server.wait_log("refused local forwarding");
+    assert!(refused.contains("127.0.0.0/24"), "{refused}");
     let deadline = Instant::now() + Duration::from_millis(300);
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

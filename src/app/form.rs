@@ -144,7 +144,6 @@ impl Form {
         let ctrl = key.mods.ctrl;
         match key.key {
             Key::Esc => return self.leave(),
-            Key::Char('c') if ctrl => return self.leave(),
             Key::Char('s') if ctrl => return self.send(),
             Key::Tab => self.focus = self.focus.step(1),
             Key::BackTab => self.focus = self.focus.step(-1),
@@ -345,7 +344,7 @@ mod tests {
         assert_eq!(f.key(k(Key::Char('n'))), Outcome::Stay);
         assert_eq!(f.status, Status::Editing);
         assert_eq!(f.name.text(), "Ada");
-        f.key(ctrl('c'));
+        f.key(k(Key::Esc));
         assert_eq!(f.status, Status::ConfirmDiscard);
         assert_eq!(f.key(k(Key::Char('y'))), Outcome::Close);
     }

@@ -297,3 +297,23 @@ fn m_toggles_mouse_capture_and_y_copies_the_email() {
     app.handle(&ch('k'), &c, SIZE);
     assert_eq!(app.notice, None, "any key clears the notice");
 }
+
+#[test]
+fn ctrl_c_and_ctrl_d_quit_even_from_the_form() {
+    let c = shipped();
+    let ctrl = |ch| {
+        InputEvent::Key(KeyEvent {
+            key: Key::Char(ch),
+            mods: Modifiers {
+                ctrl: true,
+                ..Modifiers::default()
+            },
+        })
+    };
+    for key in ['c', 'd'] {
+        let mut app = App::new(Section::About);
+        press(&mut app, &c, SIZE, &[ch('c'), ch('A'), ch('q')]);
+        assert!(app.form.is_some(), "q is text in the form");
+        assert_eq!(app.handle(&ctrl(key), &c, SIZE), Flow::Quit);
+    }
+}

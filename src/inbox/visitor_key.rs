@@ -53,14 +53,15 @@ pub fn load_or_create(data: &Path) -> Result<[u8; KEY_LEN]> {
     }
 }
 
-/// The keyed hash standing in for a client address.
+/// The keyed hash standing in for a client address (an IPv6 address by
+/// its /64, see `visitor_ip`).
 pub fn hash(key: &[u8; KEY_LEN], ip: Option<IpAddr>) -> String {
     let Some(ip) = ip else {
         return "unknown".to_string();
     };
     // Any key length is valid for HMAC.
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(ip.to_string().as_bytes());
+    mac.update(crate::visitor_ip::identity(ip).to_string().as_bytes());
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 

@@ -118,6 +118,7 @@ impl Gate {
 
     /// The address's rate and concurrency checks.
     pub fn admit_ip(self: &Arc<Self>, ip: IpAddr) -> Result<IpSlot, Refusal> {
+        let ip = crate::visitor_ip::identity(ip);
         if self.rate.len() >= MAX_TRACKED {
             self.rate.retain_recent();
             self.rate.shrink_to_fit();
@@ -202,6 +203,11 @@ mod tests {
         let _b = gate.admit().unwrap();
         let _c = gate.admit().unwrap();
         assert_eq!(gate.admit().err(), Some(Refusal::Full));
+        // IPv6 addresses of one /64 share the per-address places.
+        let v6 = |last: u16| IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, last]);
+        let _s1 = gate.admit_ip(v6(1)).unwrap();
+        let _s2 = gate.admit_ip(v6(2)).unwrap();
+        assert_eq!(gate.admit_ip(v6(3)).err(), Some(Refusal::PerIp));
         drop(a);
         let _d = gate.admit().expect("a closed connection frees its permit");
         assert_eq!(gate.open_connections(3), 3);

@@ -208,13 +208,15 @@ pub async fn run(
             }
         }
         // Keys that arrived before the end still count: "q" then EOF quits.
-        if tui.tui.run_events() {
+        let quit = tui.tui.run_events();
+        // A message sent just before the end is still stored.
+        tui.send_drafts();
+        if quit {
             break End::Quit;
         }
         if let Some(end) = tui.ending.take() {
             break end;
         }
-        tui.send_drafts();
         notice_until = match (tui.tui.app.notice, notice_until) {
             (None, _) => None,
             (Some(_), None) => Some(Instant::now() + NOTICE_FOR),

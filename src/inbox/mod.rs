@@ -121,26 +121,27 @@ impl Inbox {
         let thread = std::thread::Builder::new()
             .name("inbox".into())
             .spawn(move || {
-                // Visits waiting are written together, in one transaction,
-                // when the queue runs dry or a message comes next.
-                let mut visits = Vec::new();
-                while let Ok(job) = queue.recv() {
-                    let mut next = Some(job);
-                    while let Some(job) = next.take() {
+                // Everything already queued is taken in one go: its visits
+                // are written together, in one transaction (flushed before
+                // each message, so the order of writes is the queue's).
+                while let Ok(first) = queue.recv() {
+                    let mut visits = Vec::new();
+                    let waiting = std::iter::from_fn(|| queue.try_recv().ok());
+                    for job in std::iter::once(first).chain(waiting) {
                         match job {
-                            Job::Visit(visit) if visits.len() < VISIT_BATCH => visits.push(visit),
-                            job => {
-                                state.visits(std::mem::take(&mut visits));
-                                if let Job::Visit(visit) = job {
-                                    visits.push(visit);
-                                } else {
-                                    state.run(job);
+                            Job::Visit(visit) => {
+                                visits.push(visit);
+                                if visits.len() >= VISIT_BATCH {
+                                    state.visits(std::mem::take(&mut visits));
                                 }
                             }
+                            Job::Submit(submission, reply) => {
+                                state.visits(std::mem::take(&mut visits));
+                                let _ = reply.send(state.submit(&submission));
+                            }
                         }
-                        next = queue.try_recv().ok();
                     }
-                    state.visits(std::mem::take(&mut visits));
+                    state.visits(visits);
                 }
             })
             .expect("spawning the inbox thread");
@@ -186,16 +187,6 @@ struct WriterState {
 }
 
 impl WriterState {
-    fn run(&mut self, job: Job) {
-        match job {
-            Job::Submit(submission, reply) => {
-                let result = self.submit(&submission);
-                let _ = reply.send(result);
-            }
-            Job::Visit(visit) => self.visits(vec![visit]),
-        }
-    }
-
     /// The database, opened now if it is not yet (or failed before).
     fn open(&mut self) -> Option<&mut Open> {
         if self.open.is_none() {

@@ -265,19 +265,10 @@ async fn visits_are_counted_for_the_owner() {
     v.send(b"q").await;
     v.wait_closed().await;
     russh_exec(server.addr, "resume").await;
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let text = loop {
-        let out = sshfolio_bin()
-            .args(["stats", "--data"])
-            .arg(&server.data)
-            .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
-        if text.contains("2 visits") || std::time::Instant::now() > deadline {
-            break text;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    poll_until("two visits recorded", || {
+        owner_stats(&server.data).contains("2 visits")
+    });
+    let text = owner_stats(&server.data);
     assert!(text.contains("2 visits from 1 visitor"), "{text}");
     assert!(text.contains("most viewed sections"), "{text}");
     assert!(text.contains("projects"), "{text}");
@@ -305,13 +296,10 @@ async fn a_message_sent_just_before_eof_is_stored() {
     v.send(b"Ada\t\tLast words\x13").await;
     v.channel.eof().await.unwrap();
     v.wait_closed().await;
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while messages_json(&server.data)
-        .as_array()
-        .is_none_or(|l| l.is_empty())
-    {
-        assert!(std::time::Instant::now() < deadline, "the message was lost");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    poll_until("the message stored", || {
+        messages_json(&server.data)
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    });
     assert_eq!(messages_json(&server.data)[0]["message"], "Last words");
 }

@@ -3,7 +3,6 @@
 //! connection without a valid header is closed without a word.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use sshfolio::proxy::{v1_header, v2_header};
 use sshfolio::server::{Limits, Settings};
@@ -60,20 +59,9 @@ async fn v1_and_v2_headers_are_served() {
         .expect("served after a v2 header");
     assert_eq!(out.status, Some(0));
     // Visits are counted by the header's address: two visitors.
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    loop {
-        let out = sshfolio_bin()
-            .args(["stats", "--data"])
-            .arg(&server.data)
-            .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
-        if text.contains("2 visits from 2 visitors") {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{text}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll_until("two visitors counted", || {
+        owner_stats(&server.data).contains("2 visits from 2 visitors")
+    });
 }
 
 #[tokio::test(flavor = "multi_thread")]

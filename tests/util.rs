@@ -644,6 +644,39 @@ pub fn have_client(program: &str, version_arg: &str) -> bool {
     found
 }
 
+/// Polls `done` every 20 ms until it holds; fails naming `what` after
+/// the timeout. For conditions outside the test's own runtime (files, the
+/// server's process), so blocking between polls is fine.
+pub fn poll_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `sshfolio stats` on a data directory, as text.
+pub fn owner_stats(data: &Path) -> String {
+    let out = sshfolio_bin()
+        .args(["stats", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Waits for a child process, killing it and failing after the timeout.
+fn finish_in_time(child: &mut std::process::Child, what: &str) {
+    let deadline = Instant::now() + TIMEOUT;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Runs a client program to completion with stdin closed.
 pub fn run_program(program: &str, args: &[String]) -> std::process::Output {
     let mut child = Command::new(program)
@@ -653,14 +686,7 @@ pub fn run_program(program: &str, args: &[String]) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{program} {args:?} did not finish in time");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    finish_in_time(&mut child, &format!("{program} {args:?}"));
     child.wait_with_output().unwrap()
 }
 
@@ -705,14 +731,7 @@ pub fn openssh_run(
         let _ = input.write_all(&stdin);
         // Dropping `input` sends EOF.
     });
-    let deadline = Instant::now() + TIMEOUT;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("ssh {args:?} did not finish in time");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    finish_in_time(&mut child, &format!("ssh {args:?}"));
     writer.join().unwrap();
     child.wait_with_output().unwrap()
 }

@@ -20,6 +20,16 @@ fn ch(c: char) -> InputEvent {
     key(Key::Char(c))
 }
 
+fn ctrl(c: char) -> InputEvent {
+    InputEvent::Key(KeyEvent {
+        key: Key::Char(c),
+        mods: Modifiers {
+            ctrl: true,
+            ..Modifiers::default()
+        },
+    })
+}
+
 fn press(app: &mut App, content: &Content, size: Size, events: &[InputEvent]) -> Flow {
     let mut last = Flow::Unchanged;
     for e in events {
@@ -169,15 +179,6 @@ fn help_opens_with_question_mark_and_any_key_closes_it() {
 #[test]
 fn quits_on_q_ctrl_c_and_ctrl_d() {
     let c = shipped();
-    let ctrl = |ch| {
-        InputEvent::Key(KeyEvent {
-            key: Key::Char(ch),
-            mods: Modifiers {
-                ctrl: true,
-                ..Modifiers::default()
-            },
-        })
-    };
     for event in [ch('q'), ctrl('c'), ctrl('d')] {
         assert_eq!(
             App::new(Section::About).handle(&event, &c, SIZE),
@@ -301,15 +302,6 @@ fn m_toggles_mouse_capture_and_y_copies_the_email() {
 #[test]
 fn ctrl_c_and_ctrl_d_quit_even_from_the_form() {
     let c = shipped();
-    let ctrl = |ch| {
-        InputEvent::Key(KeyEvent {
-            key: Key::Char(ch),
-            mods: Modifiers {
-                ctrl: true,
-                ..Modifiers::default()
-            },
-        })
-    };
     for key in ['c', 'd'] {
         let mut app = App::new(Section::About);
         press(&mut app, &c, SIZE, &[ch('c'), ch('A'), ch('q')]);

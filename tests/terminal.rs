@@ -15,7 +15,16 @@ const ABOUT: &str = "6+ years building distributed systems";
 /// visit to every section.
 async fn colour_codes(term: &str, env: &[(&str, &str)]) -> Vec<u16> {
     let server = TestServer::start();
-    let mut v = russh_visitor_with_env(server.addr, "visitor", term, env, 80, 24).await;
+    let mut v = russh_visitor_with(
+        server.addr,
+        "visitor",
+        term,
+        env,
+        80,
+        24,
+        russh::client::Config::default(),
+    )
+    .await;
     v.wait_for(ABOUT).await;
     for (key, subtitle) in [
         ("2", "Where I've Worked"),

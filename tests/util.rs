@@ -394,19 +394,7 @@ pub async fn russh_visitor(
     cols: u32,
     rows: u32,
 ) -> Visitor<impl client::Handler> {
-    russh_visitor_with_env(addr, user, term, &[], cols, rows).await
-}
-
-/// A visitor whose client also sends `env` requests before the PTY.
-pub async fn russh_visitor_with_env(
-    addr: SocketAddr,
-    user: &str,
-    term: &str,
-    env: &[(&str, &str)],
-    cols: u32,
-    rows: u32,
-) -> Visitor<impl client::Handler> {
-    russh_visitor_with(addr, user, term, env, cols, rows, client::Config::default()).await
+    russh_visitor_with(addr, user, term, &[], cols, rows, client::Config::default()).await
 }
 
 /// A visitor with every knob: env requests and the client configuration.

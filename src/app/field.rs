@@ -202,20 +202,9 @@ fn sanitize(text: &str, multiline: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::term::input::Modifiers;
 
     fn key(k: Key) -> KeyEvent {
         KeyEvent::plain(k)
-    }
-
-    fn ctrl(c: char) -> KeyEvent {
-        KeyEvent {
-            key: Key::Char(c),
-            mods: Modifiers {
-                ctrl: true,
-                ..Modifiers::default()
-            },
-        }
     }
 
     fn typed(field: &mut TextField, text: &str) {
@@ -239,9 +228,9 @@ mod tests {
         f.handle(key(Key::End));
         typed(&mut f, "!");
         assert_eq!(f.text(), "éllo wörd!");
-        f.handle(ctrl('w'));
+        f.handle(KeyEvent::ctrl('w'));
         assert_eq!(f.text(), "éllo ");
-        f.handle(ctrl('u'));
+        f.handle(KeyEvent::ctrl('u'));
         assert_eq!(f.text(), "");
         assert!(!f.handle(key(Key::Tab)), "Tab is for the form");
         assert!(
@@ -298,9 +287,9 @@ mod tests {
         f.handle(key(Key::Down));
         assert_eq!(f.cursor(), 6);
         f.handle(key(Key::End));
-        f.handle(ctrl('a'));
+        f.handle(KeyEvent::ctrl('a'));
         assert_eq!(f.cursor(), 6);
-        f.handle(ctrl('k'));
+        f.handle(KeyEvent::ctrl('k'));
         assert_eq!(f.text(), "first\n");
     }
 }

@@ -233,7 +233,6 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::term::input::Modifiers;
 
     fn k(key: Key) -> KeyEvent {
         KeyEvent::plain(key)
@@ -242,16 +241,6 @@ mod tests {
     fn typed(form: &mut Form, text: &str) {
         for c in text.chars() {
             form.key(k(Key::Char(c)));
-        }
-    }
-
-    fn ctrl(c: char) -> KeyEvent {
-        KeyEvent {
-            key: Key::Char(c),
-            mods: Modifiers {
-                ctrl: true,
-                ..Modifiers::default()
-            },
         }
     }
 
@@ -290,10 +279,10 @@ mod tests {
         assert_eq!(f.focus, Focus::Name);
         typed(&mut f, "Ada");
         assert_eq!(f.name_error, None, "typing clears the complaint");
-        assert_eq!(f.key(ctrl('s')), Outcome::Stay);
+        assert_eq!(f.key(KeyEvent::ctrl('s')), Outcome::Stay);
         assert_eq!(f.focus, Focus::Message);
         typed(&mut f, "Hello");
-        let Outcome::Send(draft) = f.key(ctrl('s')) else {
+        let Outcome::Send(draft) = f.key(KeyEvent::ctrl('s')) else {
             panic!("should send");
         };
         assert_eq!(draft.name, "Ada");
@@ -314,13 +303,13 @@ mod tests {
         typed(&mut f, "Ada");
         f.focus = Focus::Message;
         typed(&mut f, "Hello");
-        let Outcome::Send(first) = f.key(ctrl('s')) else {
+        let Outcome::Send(first) = f.key(KeyEvent::ctrl('s')) else {
             panic!()
         };
         f.answer(Answer::Failed);
         assert_eq!(f.status, Status::Failed);
         assert_eq!(f.message.text(), "Hello");
-        let Outcome::Send(second) = f.key(ctrl('s')) else {
+        let Outcome::Send(second) = f.key(KeyEvent::ctrl('s')) else {
             panic!()
         };
         assert_eq!(first.submission_id, second.submission_id);

@@ -21,13 +21,7 @@ fn ch(c: char) -> InputEvent {
 }
 
 fn ctrl(c: char) -> InputEvent {
-    InputEvent::Key(KeyEvent {
-        key: Key::Char(c),
-        mods: Modifiers {
-            ctrl: true,
-            ..Modifiers::default()
-        },
-    })
+    InputEvent::Key(KeyEvent::ctrl(c))
 }
 
 fn press(app: &mut App, content: &Content, size: Size, events: &[InputEvent]) -> Flow {

@@ -73,6 +73,15 @@ impl KeyEvent {
             mods: Modifiers::default(),
         }
     }
+
+    /// A Ctrl chord on a letter, as the parser reports `Ctrl-<c>`.
+    #[cfg(test)]
+    pub fn ctrl(c: char) -> Self {
+        Self {
+            key: Key::Char(c),
+            mods: Modifiers::new(false, false, true),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

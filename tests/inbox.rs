@@ -108,11 +108,41 @@ async fn double_send_stores_one_message() {
     let server = TestServer::start();
     let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
     v.wait_for(ABOUT).await;
-    // Ctrl-S twice in one packet, then Enter on Send as well.
+    // Ctrl-S twice in one packet, then once more while it is being stored.
     send_message(&mut v, "Ada", "", b"Hello\x13\x13").await;
     v.wait_for("Message sent — thank you").await;
     v.drain(std::time::Duration::from_millis(200)).await;
     assert_eq!(messages_json(&server.data).as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn form_keys_cycle_wrap_and_enter_on_send_submits() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    v.send(b"c").await;
+    v.wait_for("How to reach you").await;
+    // Enter inside the message is a newline; Tab from Send wraps to the name.
+    v.send(b"Ada\tada@example.co\tline one\rline two\t\t!")
+        .await;
+    // Shift-Tab from the name wraps back to Send, then to the message, then
+    // to how to reach you.
+    v.send(b"\x1b[Z\x1b[Z?\x1b[Zm").await;
+    v.wait_for("ada@example.com").await;
+    let screen = v.contents();
+    assert!(
+        screen.contains("Ada!") && screen.contains("line two?"),
+        "{screen}"
+    );
+    assert!(messages_json(&server.data).as_array().unwrap().is_empty());
+    // Back through the name to Send (wrapping again); Enter on Send submits.
+    v.send(b"\x1b[Z\x1b[Z\r").await;
+    v.wait_for("Message sent — thank you").await;
+    let list = messages_json(&server.data);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "Ada!");
+    assert_eq!(list[0]["contact"], "ada@example.com");
+    assert_eq!(list[0]["message"], "line one\nline two?");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,10 +2,8 @@
 //! asked anything; a key the client proved it holds becomes part of the
 //! visitor's identity (its fingerprint is stored with their message).
 
-use std::sync::Arc;
-
 use russh::client::KeyboardInteractiveAuthResponse;
-use russh::keys::{Algorithm, HashAlg, PrivateKey, PrivateKeyWithHashAlg};
+use russh::keys::{Algorithm, HashAlg, PrivateKey};
 
 use crate::util::*;
 
@@ -37,27 +35,8 @@ async fn a_proven_key_is_kept_as_the_visitors_identity() {
     let server = TestServer::start();
     let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap();
     let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
-    let mut handle = russh_connect_only(server.addr).await;
-    let auth = handle
-        .authenticate_publickey("visitor", PrivateKeyWithHashAlg::new(Arc::new(key), None))
-        .await
-        .unwrap();
-    assert!(auth.success());
-    let channel = handle.channel_open_session().await.unwrap();
-    channel
-        .request_pty(true, "xterm", 80, 24, 0, 0, &[])
-        .await
-        .unwrap();
-    channel.request_shell(true).await.unwrap();
-    let mut v = Visitor {
-        handle,
-        channel,
-        parser: vt(80, 24),
-        exit_status: None,
-        closed: false,
-        received: Vec::new(),
-        packets: Vec::new(),
-    };
+    let handle = russh_connect_from("127.0.0.1".parse().unwrap(), server.addr, Some(&key)).await;
+    let mut v = Visitor::open(handle, "xterm", &[], 80, 24).await;
     v.wait_for("6+ years building distributed systems").await;
     send_message(&mut v, "Key Holder", "", b"signed in with a key").await;
     v.wait_for("Message sent — thank you").await;

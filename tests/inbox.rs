@@ -1,10 +1,13 @@
 //! The owner's side through real sessions: a message sent from the form
 //! is durably stored (even across SIGKILL), read back with `sshfolio
-//! messages`, limited per hour, never duplicated, never able to attack
-//! the owner's terminal; a data directory that cannot be written costs the
-//! visitor nothing but a clear note and their draft stays.
+//! messages`, limited per hour per address and per key (refusals do not
+//! count), never duplicated, never able to attack the owner's terminal; a
+//! data directory that cannot be written costs the visitor nothing but a
+//! clear note and their draft stays.
 
 use std::process::Command;
+
+use russh::keys::{Algorithm, PrivateKey};
 
 use crate::util::*;
 
@@ -162,6 +165,41 @@ async fn form_says_when_the_visitor_may_write_again() {
     send_message(&mut w, "Bob", "", b"hi").await;
     w.wait_for("you can write again in").await;
     assert_eq!(messages_json(&server.data).as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_hourly_limit_follows_a_key_across_addresses_and_refusals_do_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(&dir.path().join("keys"), &dir.path().join("data"), 1);
+    let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).unwrap();
+    let (here, there) = ("127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap());
+    let visitor = |source, key| async move {
+        let handle = russh_connect_from(source, server.addr, key).await;
+        let mut v = Visitor::open(handle, "xterm", &[], 80, 24).await;
+        v.wait_for(ABOUT).await;
+        v
+    };
+    // A key holder writes from one address...
+    let mut first = visitor(here, Some(&key)).await;
+    send_message(&mut first, "Ada", "", b"first").await;
+    first.wait_for("Message sent — thank you").await;
+    // ...and the same key from another address is over its limit.
+    let mut second = visitor(there, Some(&key)).await;
+    send_message(&mut second, "Ada", "", b"second").await;
+    second.wait_for("you can write again in 60 minutes").await;
+    // That refused attempt does not count against its address: a visitor
+    // there without the key may still write.
+    let mut third = visitor(there, None).await;
+    send_message(&mut third, "Bob", "", b"third").await;
+    third.wait_for("Message sent — thank you").await;
+    let list = messages_json(&server.data);
+    let bodies: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["third", "first"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -408,29 +408,74 @@ pub async fn russh_visitor_with(
     config: client::Config,
 ) -> Visitor<impl client::Handler> {
     let (handle, _) = russh_connect_with(addr, user, config).await;
-    let channel = handle.channel_open_session().await.unwrap();
-    for (name, value) in env {
-        channel.set_env(false, *name, *value).await.unwrap();
-    }
-    channel
-        .request_pty(true, term, cols, rows, 0, 0, &[])
+    Visitor::open(handle, term, env, cols, rows).await
+}
+
+/// Connects from `source` (another 127.0.0.0/8 address: another visitor as
+/// far as the server can tell), proving `key` when given, else with "none".
+pub async fn russh_connect_from(
+    source: std::net::IpAddr,
+    addr: SocketAddr,
+    key: Option<&russh::keys::PrivateKey>,
+) -> client::Handle<impl client::Handler> {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(source, 0)).unwrap();
+    let stream = tokio::time::timeout(TIMEOUT, socket.connect(addr))
         .await
-        .unwrap();
-    channel.request_shell(true).await.unwrap();
-    // The screen is what the server will serve: 0 → 80x24, clamped.
-    let size = sshfolio::term::size::clamp(cols, rows);
-    Visitor {
-        handle,
-        channel,
-        parser: vt(size.cols, size.rows),
-        exit_status: None,
-        closed: false,
-        received: Vec::new(),
-        packets: Vec::new(),
-    }
+        .expect("connect timed out")
+        .expect("connect");
+    stream.set_nodelay(true).unwrap();
+    let handler = TrustingClient {
+        host_key: Arc::new(Mutex::new(None)),
+    };
+    let config = Arc::new(client::Config::default());
+    let mut handle = tokio::time::timeout(TIMEOUT, client::connect_stream(config, stream, handler))
+        .await
+        .expect("handshake timed out")
+        .expect("handshake");
+    let auth = match key {
+        Some(key) => {
+            let key = russh::keys::PrivateKeyWithHashAlg::new(Arc::new(key.clone()), None);
+            handle.authenticate_publickey("visitor", key).await
+        }
+        None => handle.authenticate_none("visitor").await,
+    };
+    assert!(auth.expect("auth").success());
+    handle
 }
 
 impl<H: client::Handler> Visitor<H> {
+    /// Opens the interactive session on a connected, authenticated client:
+    /// `env` requests, a PTY of `cols`x`rows`, a shell.
+    pub async fn open(
+        handle: client::Handle<H>,
+        term: &str,
+        env: &[(&str, &str)],
+        cols: u32,
+        rows: u32,
+    ) -> Visitor<H> {
+        let channel = handle.channel_open_session().await.unwrap();
+        for (name, value) in env {
+            channel.set_env(false, *name, *value).await.unwrap();
+        }
+        channel
+            .request_pty(true, term, cols, rows, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(true).await.unwrap();
+        // The screen is what the server will serve: 0 → 80x24, clamped.
+        let size = sshfolio::term::size::clamp(cols, rows);
+        Visitor {
+            handle,
+            channel,
+            parser: vt(size.cols, size.rows),
+            exit_status: None,
+            closed: false,
+            received: Vec::new(),
+            packets: Vec::new(),
+        }
+    }
+
     pub fn screen(&self) -> &vt100::Screen {
         self.parser.screen()
     }

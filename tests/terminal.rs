@@ -252,6 +252,33 @@ async fn key_variants_of_every_terminal_work() {
     assert!(!v.closed, "Alt-q must not quit");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn sequences_and_utf8_split_across_packets_are_one_key() {
+    let server = TestServer::start();
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    v.send(b"4").await;
+    v.wait_for("1/6").await;
+    // Down as CSI and as SS3, each cut after its ESC: neither ESC is an Esc.
+    for (head, tail, expect) in [(&b"\x1b"[..], &b"[B"[..], "2/6"), (b"\x1bO", b"B", "3/6")] {
+        v.send(head).await;
+        v.send(tail).await;
+        v.wait_for(expect).await;
+    }
+    // A CSI cut in its parameters: Shift-End.
+    v.send(b"\x1b[1;").await;
+    v.send(b"2F").await;
+    v.wait_for("6/6").await;
+    // "é" and "→" cut inside their UTF-8 bytes, typed into the form.
+    v.send(b"c").await;
+    v.wait_for("How to reach you").await;
+    for part in [&b"Jos\xc3"[..], b"\xa9 \xe2", b"\x86", b"\x92 x"] {
+        v.send(part).await;
+    }
+    v.wait_for("José → x").await;
+    assert!(!v.contents().contains('\u{fffd}'), "{}", v.contents());
+}
+
 /// A deterministic walk of sizes between 1x1 and 500x200.
 fn storm_sizes() -> Vec<(u16, u16)> {
     let mut state: u32 = 0x2545_f491;

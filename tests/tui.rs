@@ -104,6 +104,33 @@ async fn window_change_relayouts_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn wide_terminals_get_a_capped_centred_column() {
+    let server = TestServer::start();
+    let (cols, rows) = (300u16, 60u16);
+    let mut v = russh_visitor(server.addr, "visitor", "xterm-256color", 300, 60).await;
+    v.wait_for(ABOUT).await;
+    for section in ["1", "4"] {
+        v.send(section.as_bytes()).await;
+        v.wait_for(if section == "1" { ABOUT } else { "1/6" }).await;
+        let screen = v.screen();
+        let used: Vec<u16> = (0..rows)
+            .flat_map(|row| (0..cols).map(move |col| (row, col)))
+            .filter(|&(row, col)| {
+                screen
+                    .cell(row, col)
+                    .is_some_and(|cell| !cell.contents().trim().is_empty())
+            })
+            .map(|(_, col)| col)
+            .collect();
+        let (left, right) = (*used.iter().min().unwrap(), *used.iter().max().unwrap());
+        // At most about 100 columns wide, with as much room on either side.
+        assert!(right - left < 100, "{left}..{right}\n{}", v.contents());
+        assert!(left >= 100 && right < 200, "{left}..{right}");
+        assert!(left.abs_diff(cols - 1 - right) <= 2, "{left}..{right}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn quits_on_q_with_status_zero_and_restores_the_terminal() {
     let server = TestServer::start();
     let mut v = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;

@@ -97,8 +97,8 @@ async fn main() -> anyhow::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:2223".into());
     let dir = tempfile_dir()?;
-    let key = sshfolio::host_key::load_or_create(&dir)?;
-    let config = Arc::new(sshfolio::ssh::config(key));
+    let key = sshfolio::server::host_key::load_or_create(&dir)?;
+    let config = Arc::new(sshfolio::server::ssh_config::config(key));
     eprintln!("floor server on {addr}");
     Floor.run_on_address(config, addr.as_str()).await?;
     Ok(())

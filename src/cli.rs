@@ -43,7 +43,7 @@ pub struct PreviewArgs {
     #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
     pub content: PathBuf,
     /// Draw at this size instead of the terminal's, e.g. 40x20 for a phone.
-    #[arg(long, value_name = "COLSxROWS", value_parser = crate::preview::parse_size)]
+    #[arg(long, value_name = "COLSxROWS", value_parser = crate::commands::preview::parse_size)]
     pub size: Option<crate::term::size::Size>,
 }
 
@@ -66,7 +66,7 @@ pub struct MessagesArgs {
     pub unread: bool,
     /// Mark a message read, by id, or `all`.
     #[arg(long, value_name = "ID|all")]
-    pub mark_read: Option<crate::owner::Mark>,
+    pub mark_read: Option<crate::commands::Mark>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -159,3 +159,40 @@ fn serve_logs_its_address_and_host_key_then_serves() {
     assert_eq!(status.code(), Some(0));
     assert!(Path::new(&keys).join("ssh_host_ed25519_key.pub").exists());
 }
+
+/// `sshfolio messages | head -1` and the like: a reader that went away
+/// before the output was written. Regression: `print!` panicked on the
+/// broken pipe (status 101 and a panic message on stderr).
+#[test]
+fn owner_commands_end_quietly_when_the_reader_goes_away() {
+    let data = tempfile::tempdir().unwrap();
+    for args in [
+        &["messages"][..],
+        &["messages", "--json"],
+        &["stats"],
+        &["check"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        // Nobody will ever read: the first write fails with EPIPE.
+        drop(reader);
+        let out = sshfolio()
+            .args(args)
+            .arg(if args[0] == "check" {
+                "--content"
+            } else {
+                "--data"
+            })
+            .arg(if args[0] == "check" {
+                content_dir()
+            } else {
+                data.path().to_path_buf()
+            })
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use sshfolio::proxy::{v1_header, v2_header};
+use sshfolio::server::proxy::{v1_header, v2_header};
 use sshfolio::server::{Limits, Settings};
 use sshfolio::session::SessionLimits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -18,9 +18,10 @@ use russh::keys::{HashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Disconnect};
 use sshfolio::content::{self, Content};
 use sshfolio::inbox::Inbox;
+use sshfolio::server;
 use sshfolio::server::{Limits, Settings};
+use sshfolio::server::{host_key, ssh_config};
 use sshfolio::session::{ContentSource, SessionLimits, Shared};
-use sshfolio::{host_key, server, ssh};
 use tokio_util::sync::CancellationToken;
 
 /// How long any single wait may take before the test fails.
@@ -139,7 +140,7 @@ impl TestServer {
         let content = Arc::new(shipped_content());
         let key = host_key::load_or_create(&keys).unwrap();
         let fingerprint = host_key::fingerprint(&key);
-        let config = Arc::new(ssh::config(key));
+        let config = Arc::new(ssh_config::config(key));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();

@@ -123,6 +123,18 @@ pub struct Project {
     pub url: Option<String>,
 }
 
+impl Project {
+    /// "Open Source · 2025", whatever of it the content gives.
+    pub fn meta(&self) -> String {
+        let year = self.year.map(|y| y.to_string());
+        [self.kind.as_deref(), year.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 /// `theme.toml` (optional): the UI's colours, as `#rrggbb`. Terminals with
 /// fewer colours get the nearest ones; a missing field keeps its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -5,7 +5,12 @@
 //! on shutdown: stop accepting, let the sessions say goodbye, wait
 //! (bounded). Errors of one connection never end the loop.
 
+pub mod handler;
+pub mod host_key;
 pub mod limits;
+pub mod proxy;
+pub mod record;
+pub mod ssh_config;
 mod wire;
 
 use std::net::{IpAddr, SocketAddr};
@@ -19,9 +24,8 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::record;
 use crate::session::Shared;
-use crate::ssh::{Connection, Wiring};
+use handler::{Connection, Wiring};
 pub use limits::Limits;
 use limits::{Gate, IpSlot, Refusal};
 use wire::{Traffic, Wire};
@@ -177,7 +181,7 @@ impl Job {
             Some(slot) => (peer, slot),
             None => {
                 let timeout = settings.limits.handshake_timeout;
-                let peer = match crate::proxy::read_header(&mut socket, timeout).await {
+                let peer = match crate::server::proxy::read_header(&mut socket, timeout).await {
                     // An IPv4 visitor is one visitor however the balancer
                     // wrote the address (v4, or v4-mapped v6).
                     Ok(Some(addr)) => SocketAddr::new(addr.ip().to_canonical(), addr.port()),

@@ -4,7 +4,7 @@
 //! exit status. A panic inside the task ends this session only, and the
 //! supervisor still restores the visitor's terminal.
 
-mod tui;
+mod interactive;
 
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::content::Content;
 use crate::export::{self, Command};
 use crate::inbox::{Inbox, Visit};
-use crate::record;
+use crate::server::record;
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};
@@ -221,7 +221,7 @@ async fn run(
         (Request::Shell, Some(pty)) => {
             tui_active.store(true, Ordering::Relaxed);
             visit.kind = "tui".into();
-            let (status, summary) = tui::run(
+            let (status, summary) = interactive::run(
                 &mut channel,
                 content.clone(),
                 &shared,

@@ -6,11 +6,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
-use super::doc::wrap;
 use super::put::put;
 use super::theme::Theme;
 use crate::app::{App, Section, View};
 use crate::content::Content;
+use crate::text::wrap;
 
 /// Name on the left; the email on the right when there is room.
 pub fn header(area: Rect, buf: &mut Buffer, content: &Content, theme: &Theme) {

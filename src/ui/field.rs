@@ -8,10 +8,10 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use unicode_width::UnicodeWidthStr;
 
-use super::doc::wrap;
 use super::put::put;
 use super::theme::Theme;
 use crate::app::field::TextField;
+use crate::text::wrap;
 
 /// Draws `field` into `area` (at least two rows: label, then text).
 pub fn render(

@@ -66,7 +66,7 @@ pub fn problems(area: Rect, buf: &mut Buffer, problems: &[String], theme: &Theme
     let inner_width = usize::from(width.saturating_sub(4)).max(1);
     let mut lines: Vec<&str> = Vec::new();
     for problem in problems {
-        lines.extend(super::doc::wrap(problem, inner_width));
+        lines.extend(crate::text::wrap(problem, inner_width));
     }
     let height = lines.len() as u16 + 3;
     let title = match problems.len() {

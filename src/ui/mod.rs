@@ -398,5 +398,3 @@ pub fn role_style(role: Role, theme: &Theme) -> ratatui::style::Style {
 
 #[cfg(test)]
 mod tests;
-
-pub use projects::meta as project_meta;

@@ -2,9 +2,30 @@
 //! owner — every section with one example entry and a comment on every
 //! field — that passes `sshfolio check` as written.
 
+use std::fmt::Write as _;
 use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+
+use super::print;
+use crate::cli::InitArgs;
+
+/// Writes the starter and says what to do next.
+pub fn run(args: &InitArgs) -> Result<ExitCode> {
+    let files = write(&args.dir)?;
+    let mut out = format!("wrote {} files to {}:\n", files.len(), args.dir.display());
+    for file in files {
+        let _ = writeln!(out, "  {file}");
+    }
+    let _ = writeln!(
+        out,
+        "next: edit them, then `sshfolio preview --content {0}` and `sshfolio check --content {0}`",
+        args.dir.display()
+    );
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
 
 /// The starter files, by name.
 pub const FILES: &[(&str, &str)] = &[

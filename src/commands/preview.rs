@@ -9,6 +9,7 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tokio::time::Instant;
 
 use crate::app::App;
 use crate::app::form::Answer;
+use crate::cli::PreviewArgs;
 use crate::content::{self, Content};
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
@@ -40,8 +42,13 @@ enum Event {
     Changed,
 }
 
-/// Runs the preview until the owner quits.
-pub fn run(dir: &Path, fixed: Option<Size>) -> Result<()> {
+/// `sshfolio preview`: runs until the owner quits.
+pub fn run(args: &PreviewArgs) -> Result<ExitCode> {
+    preview(&args.content, args.size)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn preview(dir: &Path, fixed: Option<Size>) -> Result<()> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("preview needs a terminal (run it directly, not through a pipe)");
     }

@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::app::form::Answer;
 use crate::content::Content;
 use crate::inbox::{Inbox, Submission, SubmitResult};
-use crate::record;
+use crate::server::record;
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};

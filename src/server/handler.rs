@@ -13,7 +13,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::record;
+use crate::server::record;
 use crate::session::{self, Shared, Visitor};
 use crate::term::caps;
 
@@ -325,55 +325,5 @@ impl Handler for Connection {
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;
         Ok(())
-    }
-}
-
-/// The protocol settings every connection shares.
-pub fn config(host_key: russh::keys::PrivateKey) -> russh::server::Config {
-    russh::server::Config {
-        server_id: russh::SshId::Standard(
-            concat!("SSH-2.0-sshfolio_", env!("CARGO_PKG_VERSION")).into(),
-        ),
-        keys: vec![host_key],
-        // Nobody is ever rejected, so there is no timing to hide.
-        auth_rejection_time: std::time::Duration::ZERO,
-        auth_rejection_time_initial: Some(std::time::Duration::ZERO),
-        // Idle visitors are the session's business; dead peers are found
-        // by keepalives instead.
-        inactivity_timeout: None,
-        keepalive_interval: Some(std::time::Duration::from_secs(60)),
-        keepalive_max: 3,
-        nodelay: true,
-        preferred: crypto_policy(),
-        ..Default::default()
-    }
-}
-
-/// Only modern algorithms: post-quantum hybrid and curve25519 key
-/// exchange, the ed25519 host key, AEAD ciphers, encrypt-then-MAC MACs;
-/// strict key exchange (the Terrapin countermeasure) and ext-info are
-/// advertised; no compression.
-fn crypto_policy() -> russh::Preferred {
-    use std::borrow::Cow;
-
-    use russh::keys::Algorithm;
-    use russh::{cipher, compression, kex, mac};
-    russh::Preferred {
-        kex: Cow::Borrowed(&[
-            kex::MLKEM768X25519_SHA256,
-            kex::CURVE25519,
-            kex::CURVE25519_PRE_RFC_8731,
-            kex::EXTENSION_SUPPORT_AS_SERVER,
-            kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
-        ]),
-        key: Cow::Borrowed(&[Algorithm::Ed25519]),
-        cipher: Cow::Borrowed(&[
-            cipher::CHACHA20_POLY1305,
-            cipher::AES_256_GCM,
-            cipher::AES_128_GCM,
-        ]),
-        mac: Cow::Borrowed(&[mac::HMAC_SHA512_ETM, mac::HMAC_SHA256_ETM]),
-        compression: Cow::Borrowed(&[compression::NONE]),
-        ..russh::Preferred::DEFAULT
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::app::Section;
 use crate::content::Content;
-use crate::ui::doc::wrap;
+use crate::text::wrap;
 
 /// Width plain text is wrapped to.
 const WIDTH: usize = 78;
@@ -217,7 +217,7 @@ fn projects(out: &mut String, content: &Content) {
         if i > 0 {
             out.push('\n');
         }
-        let meta = crate::ui::project_meta(project);
+        let meta = project.meta();
         if meta.is_empty() {
             para(out, "", &project.name);
         } else {

@@ -1,0 +1,151 @@
+//! `sshfolio messages`: read the inbox (text or JSON, newest first, only
+//! unread on request) and mark messages read. It opens the database
+//! beside a running server (WAL lets it), and prints visitor text only
+//! after sanitising it again, so a message can never drive the owner's
+//! terminal.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use rusqlite::Connection;
+
+use super::print;
+use crate::cli::MessagesArgs;
+use crate::inbox::db::{self, Message};
+use crate::sanitize;
+use crate::text::counted;
+
+pub fn run(args: &MessagesArgs) -> Result<ExitCode> {
+    print(&messages(
+        &args.data,
+        args.json,
+        args.unread,
+        args.mark_read,
+    )?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Which messages `--mark-read` marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    One(i64),
+    All,
+}
+
+impl std::str::FromStr for Mark {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(Mark::All),
+            id => id
+                .parse()
+                .map(Mark::One)
+                .map_err(|_| format!("expected a message id or `all`, got {id:?}")),
+        }
+    }
+}
+
+pub(super) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The database, or `None` when no message or visit was ever stored.
+pub(super) fn open(data: &Path) -> Result<Option<Connection>> {
+    let path = data.join(db::FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    db::open(&path)
+        .map(Some)
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+/// `sshfolio messages`: the text to print.
+fn messages(data: &Path, json: bool, unread: bool, mark: Option<Mark>) -> Result<String> {
+    let conn = open(data)?;
+    if let Some(mark) = mark {
+        let Some(conn) = conn else {
+            bail!("no messages yet in {}", data.display());
+        };
+        let id = match mark {
+            Mark::One(id) => {
+                if !db::message_exists(&conn, id)? {
+                    bail!("there is no message #{id}");
+                }
+                Some(id)
+            }
+            Mark::All => None,
+        };
+        let n = db::mark_read(&conn, id, now())?;
+        return Ok(format!("marked {} read\n", counted(n, "message")));
+    }
+    let list = match &conn {
+        Some(conn) => db::list_messages(conn, unread)?,
+        None => Vec::new(),
+    };
+    if json {
+        let mut out = serde_json::to_string_pretty(&list).context("encoding messages")?;
+        out.push('\n');
+        return Ok(out);
+    }
+    Ok(human(&list, unread))
+}
+
+/// One line of visitor text, safe for the owner's terminal.
+pub(super) fn safe(text: &str) -> String {
+    sanitize::clean(text, sanitize::ONE_LINE)
+}
+
+fn human(list: &[Message], unread_only: bool) -> String {
+    let mut out = String::new();
+    if list.is_empty() {
+        out.push_str(if unread_only {
+            "no unread messages\n"
+        } else {
+            "no messages yet\n"
+        });
+        return out;
+    }
+    for m in list {
+        let when = m.received_at.replacen('T', " ", 1).replace('Z', " UTC");
+        let state = if m.read { "" } else { "  unread" };
+        let _ = writeln!(out, "#{}  {when}{state}", m.id);
+        let _ = writeln!(out, "  from   {}", safe(&m.name));
+        if !m.contact.is_empty() {
+            let _ = writeln!(out, "  reach  {}", safe(&m.contact));
+        }
+        if let Some(key) = &m.key_fingerprint {
+            let _ = writeln!(out, "  key    {}", safe(key));
+        }
+        out.push('\n');
+        for line in sanitize::clean(&m.message, sanitize::STORED).lines() {
+            let _ = writeln!(out, "      {}", line.replace('\t', "    "));
+        }
+        out.push('\n');
+    }
+    let unread = list.iter().filter(|m| !m.read).count();
+    let _ = writeln!(
+        out,
+        "{}, {unread} unread. Mark read: sshfolio messages --mark-read ID|all",
+        counted(list.len(), "message")
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_mark_targets() {
+        assert_eq!("all".parse::<Mark>(), Ok(Mark::All));
+        assert_eq!("12".parse::<Mark>(), Ok(Mark::One(12)));
+        assert!("twelve".parse::<Mark>().is_err());
+    }
+}

@@ -1,0 +1,155 @@
+//! `sshfolio serve` (the default): validate the content, start the inbox,
+//! load the host key, listen, and serve until SIGINT or SIGTERM; SIGHUP
+//! reloads the content. The stop is bounded: the server drains, then the
+//! runtime and the inbox's queued writes get what is left of the 10 s.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::ServeArgs;
+use crate::content::{self, Content};
+use crate::inbox::Inbox;
+use crate::server::{self, Limits, Settings, host_key, ssh_config};
+use crate::session::{ContentSource, SessionLimits, Shared};
+
+/// How long shutdown waits for queued inbox writes.
+const INBOX_DRAIN: Duration = Duration::from_secs(2);
+
+pub fn run(args: &ServeArgs) -> Result<ExitCode> {
+    let content = match content::load_with_warnings(&args.content) {
+        Ok((content, warnings)) => {
+            for warning in warnings {
+                tracing::warn!("{warning}");
+            }
+            Arc::new(content)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            bail!("not serving: fix the content above first");
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let (inbox, writer) = Inbox::start(&args.data, args.messages_per_hour);
+    let (replace, source) = ContentSource::new(content);
+    let shared = Shared {
+        content: source,
+        inbox,
+        limits: session_limits(args),
+    };
+    let served = runtime.block_on(serve(args, shared, replace));
+    // Dropping the runtime drops every session's inbox handle; the writer
+    // then finishes what is queued and stops.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    if !writer.finish(INBOX_DRAIN) {
+        tracing::error!("the inbox did not finish its queued writes in time");
+    }
+    served?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn session_limits(args: &ServeArgs) -> SessionLimits {
+    SessionLimits {
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        session_timeout: Duration::from_secs(args.session_timeout),
+        max_input_rate: args.max_input_rate,
+        ..SessionLimits::default()
+    }
+}
+
+fn settings(args: &ServeArgs) -> Settings {
+    Settings {
+        limits: Limits {
+            max_connections: args.max_connections,
+            max_connections_per_ip: args.max_connections_per_ip,
+            connect_rate_per_ip: args.connect_rate_per_ip,
+            handshake_timeout: Duration::from_secs(args.handshake_timeout),
+        },
+        proxy_protocol: args.proxy_protocol,
+        private_logs: args.private_logs,
+    }
+}
+
+async fn serve(
+    args: &ServeArgs,
+    shared: Shared,
+    replace: watch::Sender<Arc<Content>>,
+) -> Result<()> {
+    let key = host_key::load_or_create(&args.keys)?;
+    let fingerprint = host_key::fingerprint(&key);
+    let config = Arc::new(ssh_config::config(key));
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let settings = settings(args);
+    if settings.proxy_protocol {
+        tracing::warn!(
+            "expecting a PROXY header on every connection: only safe behind a trusted load balancer"
+        );
+    }
+    tracing::info!("listening on {addr} (host key {fingerprint})");
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    tokio::spawn(reload_on_hangup(args.content.clone(), replace));
+    server::run(listener, config, shared, settings, shutdown).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Cancels `shutdown` on SIGINT or SIGTERM.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers; stop the server with SIGKILL");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    tracing::info!("shutting down: telling sessions, then exiting");
+    shutdown.cancel();
+}
+
+/// On SIGHUP, loads the content again: valid content is what new sessions
+/// get (running ones keep theirs); invalid content is logged with its
+/// file:line:col problems and the old content stays.
+async fn reload_on_hangup(dir: PathBuf, replace: watch::Sender<Arc<Content>>) {
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::error!("cannot install the SIGHUP handler; content reload is off");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let loaded = tokio::task::spawn_blocking({
+            let dir = dir.clone();
+            move || content::load_with_warnings(&dir)
+        })
+        .await;
+        match loaded {
+            Ok(Ok((content, warnings))) => {
+                for warning in warnings {
+                    tracing::warn!("{warning}");
+                }
+                replace.send_replace(Arc::new(content));
+                tracing::info!(dir = %dir.display(), "content reloaded; new sessions see it");
+            }
+            Ok(Err(e)) => {
+                for problem in &e.problems {
+                    tracing::error!("content reload refused: {problem}");
+                }
+                tracing::error!("kept the previous content ({} problems)", e.problems.len());
+            }
+            Err(e) => tracing::error!("content reload failed: {e}"),
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! The portfolio UI as a machine: input bytes in, frame bytes out, for one
-//! terminal. The SSH session (`session::tui`) and the owner's local
-//! preview (`preview`) both drive this one type, so there is one copy of
-//! the UI: parser → app → renderer, and the terminal side effects.
+//! terminal. The SSH session (`session::interactive`) and the owner's
+//! local preview (`commands::preview`) both drive this one type, so there
+//! is one copy of the UI: parser → app → renderer, the terminal side
+//! effects, and the UI's own timers (a lone ESC's pause, how long a
+//! footer notice stays).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use bytes::Bytes;
 use ratatui::layout::Rect;
+use tokio::time::Instant;
 
 use crate::app::form::{Answer, Draft};
 use crate::app::{App, Effect, Flow};
@@ -22,9 +25,12 @@ use crate::term::size::Size;
 use crate::ui::Screen;
 use crate::ui::theme::Theme;
 
+/// How long a notice (such as "copied") stays in the footer.
+pub const NOTICE_FOR: Duration = Duration::from_secs(3);
+
 pub struct Tui {
     content: Arc<Content>,
-    pub app: App,
+    app: App,
     depth: ColorDepth,
     theme: Theme,
     size: Size,
@@ -35,7 +41,12 @@ pub struct Tui {
     out: FrameBuf,
     events: Vec<InputEvent>,
     /// Something changed since the last frame.
-    pub dirty: bool,
+    dirty: bool,
+    /// When the last input arrived: a pending escape's pause counts from
+    /// it, whatever else wakes the UI meanwhile.
+    last_input: Instant,
+    /// When the footer notice goes, while one is shown.
+    notice_until: Option<Instant>,
     /// Problems with the content, shown over the screen (the preview's
     /// live reload); empty when there are none.
     problems: Vec<String>,
@@ -60,12 +71,19 @@ impl Tui {
             out: FrameBuf::default(),
             events: Vec::new(),
             dirty: false,
+            last_input: Instant::now(),
+            notice_until: None,
             problems: Vec::new(),
         }
     }
 
-    pub fn content(&self) -> &Arc<Content> {
-        &self.content
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Whether the terminal is out of date: a frame is due.
+    pub fn dirty(&self) -> bool {
+        self.dirty
     }
 
     pub fn size(&self) -> Size {
@@ -83,17 +101,33 @@ impl Tui {
 
     /// Input bytes, parsed into events for `run_events`.
     pub fn input(&mut self, bytes: &[u8]) {
+        self.last_input = Instant::now();
         self.parser.feed(bytes, &mut self.events);
     }
 
-    /// How long to wait for more input before `flush_timeout`.
-    pub fn pending_timeout(&self) -> Option<Duration> {
-        self.parser.pending_timeout()
+    /// When the UI's next timer is due, if one is running: the end of a
+    /// lone ESC's pause (or an unfinished paste), or of a notice.
+    pub fn deadline(&self) -> Option<Instant> {
+        let escape = self.parser.pending_timeout().map(|t| self.last_input + t);
+        match (escape, self.notice_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// The pause after a lone ESC (or an unfinished paste) has passed.
-    pub fn flush_timeout(&mut self) {
-        self.parser.flush_timeout(&mut self.events);
+    /// Acts on the timers that are due at `now`: a pending ESC becomes a
+    /// key (for `run_events`), a notice whose time is up goes.
+    pub fn on_deadline(&mut self, now: Instant) {
+        if let Some(pause) = self.parser.pending_timeout()
+            && self.last_input + pause <= now
+        {
+            self.parser.flush_timeout(&mut self.events);
+        }
+        if self.notice_until.is_some_and(|until| until <= now) {
+            self.app.notice = None;
+            self.notice_until = None;
+            self.dirty = true;
+        }
     }
 
     /// A new terminal size; the next frame repaints everything.
@@ -107,14 +141,29 @@ impl Tui {
 
     /// Feeds the parsed input to the app; true when the visitor quit.
     pub fn run_events(&mut self) -> bool {
-        for event in self.events.drain(..) {
+        // Events after a quit are dropped with the rest of the drain.
+        let quit = self.events.drain(..).any(|event| {
             match self.app.handle(&event, &self.content, self.size) {
-                Flow::Quit => return true,
-                Flow::Redraw => self.dirty = true,
-                Flow::Unchanged => {}
+                Flow::Quit => true,
+                Flow::Redraw => {
+                    self.dirty = true;
+                    false
+                }
+                Flow::Unchanged => false,
             }
-        }
-        false
+        });
+        self.time_notice();
+        quit
+    }
+
+    /// Starts the notice's clock when one appears; a notice replaced by
+    /// another keeps the first one's time.
+    fn time_notice(&mut self) {
+        self.notice_until = match (self.app.notice, self.notice_until) {
+            (None, _) => None,
+            (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
+            (Some(_), until) => until,
+        };
     }
 
     /// Carries out the app's terminal effects (their bytes go ahead of the
@@ -140,12 +189,7 @@ impl Tui {
     /// The answer to a sent message.
     pub fn answer(&mut self, answer: Answer) {
         self.app.answer(answer);
-        self.dirty = true;
-    }
-
-    /// Clears the footer notice (its time is up).
-    pub fn clear_notice(&mut self) {
-        self.app.notice = None;
+        self.time_notice();
         self.dirty = true;
     }
 
@@ -188,5 +232,14 @@ impl Tui {
         self.renderer.release();
         self.out.release();
         self.events = Vec::new();
+    }
+}
+
+/// Sleeps until `at`, or for ever when there is nothing to wait for: how
+/// a loop waits for [`Tui::deadline`].
+pub async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -105,7 +105,8 @@ async fn json_logs_have_one_line_per_open_and_close() {
     let line: serde_json::Value = serde_json::from_str(&closed).expect("a JSON log line");
     let f = &line["fields"];
     assert_eq!(f["message"], "connection closed");
-    assert_eq!(f["peer"], "127.0.0.1");
+    assert_eq!(line["span"]["peer"], "127.0.0.1", "{line}");
+    assert_eq!(line["span"]["user"], "visitor", "{line}");
     assert!(
         f["client"].as_str().unwrap().starts_with("SSH-2.0-russh"),
         "{f}"

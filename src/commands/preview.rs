@@ -26,14 +26,11 @@ use crate::content::{self, Content};
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};
-use crate::tui::Tui;
+use crate::tui::{Tui, sleep_until};
 
 /// Saves arrive as bursts of file events (editors write, rename,
 /// chmod…); they settle into one reload after this pause.
 const SETTLE: Duration = Duration::from_millis(120);
-
-/// How long a footer notice stays.
-const NOTICE_FOR: Duration = Duration::from_secs(3);
 
 /// What the preview reacts to.
 enum Event {
@@ -168,22 +165,15 @@ async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) ->
     let mut resized = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         .context("listening for window changes")?;
     write(&tui.enter())?;
-    let mut last_input = Instant::now();
-    let mut notice_until: Option<Instant> = None;
     loop {
-        let esc_at = tui.pending_timeout().map(|t| last_input + t);
         tokio::select! {
             event = events.recv() => match event {
-                Some(Event::Input(bytes)) => {
-                    last_input = Instant::now();
-                    tui.input(&bytes);
-                }
+                Some(Event::Input(bytes)) => tui.input(&bytes),
                 Some(Event::Changed) => reload(&mut tui, &dir),
                 Some(Event::InputClosed) | None => return Ok(()),
             },
             _ = resized.recv() => tui.resize(current_size(fixed)),
-            () = sleep_until(esc_at) => tui.flush_timeout(),
-            () = sleep_until(notice_until) => tui.clear_notice(),
+            () = sleep_until(tui.deadline()) => tui.on_deadline(Instant::now()),
         }
         if tui.run_events() {
             return Ok(());
@@ -192,12 +182,7 @@ async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) ->
         for _draft in tui.take_effects() {
             tui.answer(Answer::Sent);
         }
-        notice_until = match (tui.app.notice, notice_until) {
-            (None, _) => None,
-            (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
-            (Some(_), until) => until,
-        };
-        if tui.dirty {
+        if tui.dirty() {
             write(&tui.frame())?;
         }
     }
@@ -216,13 +201,6 @@ fn write(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes).context("writing to the terminal")?;
     out.flush().context("writing to the terminal")
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// Parses `--size COLSxROWS`.

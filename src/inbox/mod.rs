@@ -73,7 +73,32 @@ pub struct Visit {
     pub rows: u16,
     pub sections: Vec<&'static str>,
     pub left_message: bool,
-    pub kind: String,
+    pub kind: VisitKind,
+}
+
+/// How a visitor came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitKind {
+    /// The interactive UI, in a PTY.
+    Tui,
+    /// A shell without a PTY: the plain-text résumé.
+    Plain,
+    /// An exec command, by name.
+    Exec(&'static str),
+    /// An exec command that does not exist.
+    UnknownCommand,
+}
+
+impl VisitKind {
+    /// How `sshfolio stats` and the database name it.
+    pub fn label(self) -> String {
+        match self {
+            VisitKind::Tui => "tui".into(),
+            VisitKind::Plain => "plain".into(),
+            VisitKind::Exec(name) => format!("exec {name}"),
+            VisitKind::UnknownCommand => "exec unknown".into(),
+        }
+    }
 }
 
 enum Job {
@@ -260,7 +285,7 @@ impl WriterState {
                 rows: v.rows,
                 sections: v.sections.join(","),
                 left_message: v.left_message,
-                kind: short(&v.kind, 40),
+                kind: v.kind.label(),
             })
             .collect();
         if let Err(e) = db::record_visits(&mut open.conn, &rows) {

@@ -120,7 +120,7 @@ async fn unusable_data_dir_fails_the_submit_and_recovers_when_fixed() {
         rows: 24,
         sections: vec![],
         left_message: false,
-        kind: "tui".into(),
+        kind: VisitKind::Tui,
     });
     // The owner fixes it while the server runs: the retry is stored.
     std::fs::remove_file(&data).unwrap();
@@ -162,7 +162,7 @@ async fn a_flood_of_visits_is_written_in_batches_and_messages_stay_durable() {
         rows: 24,
         sections: vec!["about"],
         left_message: false,
-        kind: "tui".into(),
+        kind: VisitKind::Tui,
     };
     for i in 0..1000 {
         inbox.record_visit(visit(i));

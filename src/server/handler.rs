@@ -2,84 +2,74 @@
 //! prompt, accepts exactly one session channel and hands it to its own
 //! session task, answers channel requests, and refuses everything else
 //! (forwarding, agent, X11, subsystems). It holds no UI state: everything
-//! a session needs reaches the session task as `ChannelMsg`s.
+//! a session needs reaches the session task as `ChannelMsg`s, and what it
+//! learns about the connection goes to the connection's record.
 
 use std::net::SocketAddr;
 
 use russh::keys::HashAlg;
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelOpenFailure};
-use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
-use crate::server::record;
+use super::record::{Report, Reporter};
+use crate::sanitize;
 use crate::session::{self, Shared, Visitor};
 use crate::term::caps;
-
-/// What the connection task hands its handler: who is on the other end
-/// and the lines back to the task.
-pub struct Wiring {
-    pub peer: Option<SocketAddr>,
-    /// The address as logs may show it (whole, or only its network with
-    /// `--private-logs`).
-    pub shown: String,
-    /// What the closing log line will say about this connection.
-    pub record: record::Shared,
-    /// Tells the connection task the handshake deadline no longer applies.
-    pub authed: oneshot::Sender<()>,
-    /// Cuts the connection's socket (see `server::wire`).
-    pub cut: CancellationToken,
-    /// True while a session channel is being served; the connection task
-    /// cuts a connection that has none for long.
-    pub present: watch::Sender<bool>,
-}
 
 /// One SSH connection's protocol state.
 pub struct Connection {
     shared: Shared,
-    peer: Option<SocketAddr>,
-    shown: String,
+    peer: SocketAddr,
     shutdown: CancellationToken,
     /// Session tasks are tracked so shutdown can wait for them.
     sessions: TaskTracker,
+    /// What the connection learns goes to its record.
+    reporter: Reporter,
     user: String,
+    client: String,
     key_fingerprint: Option<String>,
     has_session: bool,
-    record: record::Shared,
-    authed: Option<oneshot::Sender<()>>,
-    cut: CancellationToken,
-    present: watch::Sender<bool>,
+    /// The connection's span. russh calls the handler from a task of its
+    /// own, so lines written here name their span explicitly.
+    span: tracing::Span,
 }
+
+/// The longest login name kept: it only picks the start section.
+const MAX_USER: usize = 64;
+
+/// The longest client version string kept, for logs and visit records.
+const MAX_CLIENT: usize = 100;
 
 impl Connection {
     pub fn new(
         shared: Shared,
         shutdown: CancellationToken,
         sessions: TaskTracker,
-        wiring: Wiring,
+        peer: SocketAddr,
+        reporter: Reporter,
     ) -> Self {
         Connection {
             shared,
-            peer: wiring.peer,
-            shown: wiring.shown,
+            peer,
             shutdown,
             sessions,
+            reporter,
             user: String::new(),
+            client: String::new(),
             key_fingerprint: None,
             has_session: false,
-            record: wiring.record,
-            authed: Some(wiring.authed),
-            cut: wiring.cut,
-            present: wiring.present,
+            span: tracing::Span::current(),
         }
     }
 
     fn accept(&mut self, user: &str) -> Auth {
-        // Only a short, printable name is kept: it picks the start section.
-        self.user = crate::sanitize::clean(user, crate::sanitize::ONE_LINE)
+        // Only a short, printable name is kept.
+        self.user = sanitize::clean(user, sanitize::ONE_LINE)
             .chars()
-            .take(64)
+            .take(MAX_USER)
             .collect();
         Auth::Accept
     }
@@ -89,15 +79,16 @@ impl Handler for Connection {
     type Error = russh::Error;
 
     async fn auth_succeeded(&mut self, session: &mut Session) -> Result<(), Self::Error> {
-        if let Some(authed) = self.authed.take() {
-            let _ = authed.send(());
-        }
-        let client = String::from_utf8_lossy(session.remote_sshid());
-        let client = crate::sanitize::clean(&client, crate::sanitize::ONE_LINE);
-        let user = self.user.clone();
-        record::update(&self.record, |r| {
-            r.client = client.chars().take(100).collect();
-            r.user = user;
+        self.client = sanitize::clean(
+            &String::from_utf8_lossy(session.remote_sshid()),
+            sanitize::ONE_LINE,
+        )
+        .chars()
+        .take(MAX_CLIENT)
+        .collect();
+        self.reporter.send(Report::Authenticated {
+            client: self.client.clone(),
+            user: self.user.clone(),
         });
         Ok(())
     }
@@ -138,36 +129,32 @@ impl Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         if self.has_session {
-            tracing::warn!(peer = %self.shown, "refused a second session channel");
+            tracing::warn!(parent: &self.span, "refused a second session channel");
             reply
                 .reject(ChannelOpenFailure::AdministrativelyProhibited)
                 .await;
             return Ok(());
         }
         self.has_session = true;
-        self.present.send_replace(true);
         reply.accept().await;
         let visitor = Visitor {
-            peer: self.peer,
-            client: record::read(&self.record).client,
-            record: self.record.clone(),
-            cut: self.cut.clone(),
+            peer: Some(self.peer),
+            client: self.client.clone(),
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
         };
-        let present = self.present.clone();
         let supervised = session::supervise(
             channel,
             session.handle(),
             self.shared.clone(),
             visitor,
+            self.reporter.clone(),
             self.shutdown.clone(),
         );
-        self.sessions.spawn(async move {
-            supervised.await;
-            // However the session ended, the connection now has none.
-            present.send_replace(false);
-        });
+        // The session runs in the connection's span: its lines say whose
+        // they are.
+        self.sessions
+            .spawn(supervised.instrument(self.span.clone()));
         Ok(())
     }
 
@@ -237,7 +224,7 @@ impl Handler for Connection {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = %self.shown, subsystem = name, "refused a subsystem");
+        tracing::warn!(parent: &self.span, subsystem = name, "refused a subsystem");
         session.channel_failure(channel)
     }
 
@@ -250,7 +237,7 @@ impl Handler for Connection {
         _screen: u32,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = %self.shown, "refused X11 forwarding");
+        tracing::warn!(parent: &self.span, "refused X11 forwarding");
         session.channel_failure(channel)
     }
 
@@ -259,7 +246,7 @@ impl Handler for Connection {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(peer = %self.shown, "refused agent forwarding");
+        tracing::warn!(parent: &self.span, "refused agent forwarding");
         Ok(false)
     }
 
@@ -269,7 +256,7 @@ impl Handler for Connection {
         port: &mut u32,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(peer = %self.shown, address, port = *port, "refused remote forwarding");
+        tracing::warn!(parent: &self.span, address, port = *port, "refused remote forwarding");
         Ok(false)
     }
 
@@ -278,7 +265,7 @@ impl Handler for Connection {
         _socket_path: &str,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(peer = %self.shown, "refused socket forwarding");
+        tracing::warn!(parent: &self.span, "refused socket forwarding");
         Ok(false)
     }
 
@@ -292,7 +279,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = %self.shown, host, port, "refused local forwarding");
+        tracing::warn!(parent: &self.span, host, port, "refused local forwarding");
         reply
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;
@@ -306,7 +293,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(peer = %self.shown, "refused socket forwarding");
+        tracing::warn!(parent: &self.span, "refused socket forwarding");
         reply
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;

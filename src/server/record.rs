@@ -1,31 +1,129 @@
-//! What one connection leaves behind for its closing log line: filled in
-//! by the SSH handler (client, user) and the session (terminal, size, how
-//! it ended), read once by the server when the connection closes. Written
-//! a handful of times per connection, so a plain mutex is enough.
+//! A connection's record: what its closing log line says. The connection
+//! task owns it; the SSH handler and the session only report what they
+//! learn ([`Report`]) through a [`Reporter`], and the connection task
+//! applies the reports as they come and finishes the record once, when
+//! the connection is over.
 
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
 
 use crate::term::size::Size;
 
+/// What the handler and the session learn about their connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// Authentication succeeded: the handshake deadline no longer applies.
+    Authenticated { client: String, user: String },
+    /// A session channel began serving (with this terminal, if any).
+    SessionStarted { term: String, size: Option<Size> },
+    /// The session channel is over, and how.
+    SessionEnded { how: &'static str },
+    /// The client stopped reading: close the socket, the channel cannot be
+    /// closed politely.
+    Cut,
+}
+
+/// Reports to the connection task. At most a handful of reports exist per
+/// connection (one authentication, one session: a second is refused), so
+/// the queue is small and sending never waits.
+#[derive(Debug, Clone)]
+pub struct Reporter(mpsc::Sender<Report>);
+
+/// Room for every report one connection can make, and some to spare.
+const REPORTS: usize = 8;
+
+impl Reporter {
+    /// A reporter and the connection task's end of it.
+    pub fn new() -> (Reporter, mpsc::Receiver<Report>) {
+        let (tx, rx) = mpsc::channel(REPORTS);
+        (Reporter(tx), rx)
+    }
+
+    pub fn send(&self, report: Report) {
+        // Full or closed only when the connection is already over.
+        let _ = self.0.try_send(report);
+    }
+}
+
+/// Everything the closing line says, gathered over the connection's life.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
-    /// The client's SSH version string.
+    /// `--private-logs`: the login name is never logged.
+    private: bool,
+    /// The client's SSH version string (cleaned by the handler).
     pub client: String,
-    pub user: String,
     pub term: String,
     pub size: Option<Size>,
-    /// How the session ended, when it did.
-    pub ended: Option<&'static str>,
+    /// How the session ended, when there was one.
+    pub session_ended: Option<&'static str>,
 }
 
-/// A record shared between a connection's parts.
-pub type Shared = Arc<Mutex<Record>>;
+impl Record {
+    pub fn new(private_logs: bool) -> Record {
+        Record {
+            private: private_logs,
+            ..Record::default()
+        }
+    }
 
-/// Applies `f` to the record (a poisoned lock still holds usable data).
-pub fn update(record: &Shared, f: impl FnOnce(&mut Record)) {
-    f(&mut record.lock().unwrap_or_else(|e| e.into_inner()));
+    /// Applies one report; true when it asks for the socket to be cut.
+    pub fn apply(&mut self, report: Report) -> bool {
+        match report {
+            Report::Authenticated { client, user } => {
+                self.client = client;
+                if !self.private {
+                    // Every later line of the connection names its user.
+                    tracing::Span::current().record("user", user.as_str());
+                }
+            }
+            Report::SessionStarted { term, size } => {
+                self.term = term;
+                self.size = size;
+            }
+            Report::SessionEnded { how } => {
+                self.session_ended.get_or_insert(how);
+            }
+            Report::Cut => return true,
+        }
+        false
+    }
+
+    /// Writes the closing line. `connection_ended` says how the connection
+    /// itself ended; the session's reason wins when it had one.
+    pub fn finish(self, connection_ended: &str, seconds: Duration, bytes: (u64, u64)) {
+        let size = self
+            .size
+            .map(|s| format!("{}x{}", s.cols, s.rows))
+            .unwrap_or_default();
+        tracing::info!(
+            client = %self.client,
+            term = %self.term,
+            size,
+            seconds = seconds.as_secs_f64(),
+            bytes_in = bytes.0,
+            bytes_out = bytes.1,
+            ended = self.session_ended.unwrap_or(connection_ended),
+            "connection closed"
+        );
+    }
 }
 
-pub fn read(record: &Shared) -> Record {
-    record.lock().unwrap_or_else(|e| e.into_inner()).clone()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_session_ending_is_kept() {
+        let mut record = Record::new(false);
+        assert!(!record.apply(Report::Authenticated {
+            client: "SSH-2.0-x".into(),
+            user: "visitor".into(),
+        }));
+        assert_eq!(record.client, "SSH-2.0-x");
+        record.apply(Report::SessionEnded { how: "quit" });
+        record.apply(Report::SessionEnded { how: "panic" });
+        assert_eq!(record.session_ended, Some("quit"));
+        assert!(record.apply(Report::Cut));
+    }
 }

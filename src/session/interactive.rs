@@ -6,7 +6,6 @@
 //! next event, so an idle session holds only its view state.
 
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -19,22 +18,20 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{Pty, SessionLimits, Shared, Visitor};
+use super::budget::InputBudget;
+use super::{SessionLimits, Shared, Visitor};
 use crate::app::App;
 use crate::app::form::Answer;
 use crate::content::Content;
 use crate::inbox::{Inbox, Submission, SubmitResult};
-use crate::server::record;
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};
-use crate::tui::Tui;
+use crate::text::plural;
+use crate::tui::{Tui, sleep_until};
 
 /// How long after the last frame the screen buffers are released.
 const RELEASE_AFTER: Duration = Duration::from_secs(1);
-
-/// How long a notice (such as "copied") stays in the footer.
-const NOTICE_FOR: Duration = Duration::from_secs(3);
 
 /// Most channel messages applied before a frame is drawn, so a flood of
 /// input still gets a frame out now and then.
@@ -44,6 +41,7 @@ const MAX_BATCH: usize = 256;
 pub const RESTARTING: &str = "the server is restarting — reconnect in a moment";
 
 /// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
     /// The visitor quit: exit status 0.
     Quit,
@@ -64,7 +62,7 @@ enum End {
 
 impl End {
     /// How the log line names it.
-    fn reason(&self) -> &'static str {
+    fn reason(self) -> &'static str {
         match self {
             End::Quit => "quit",
             End::InputClosed => "input closed",
@@ -77,54 +75,6 @@ impl End {
     }
 }
 
-/// A token bucket over input bytes: `rate` per second, bursts up to one
-/// second's worth.
-struct InputBudget {
-    rate: f64,
-    tokens: f64,
-    at: Instant,
-    warned: bool,
-}
-
-impl InputBudget {
-    fn new(rate: u32) -> Self {
-        InputBudget {
-            rate: f64::from(rate.max(1)),
-            tokens: f64::from(rate.max(1)),
-            at: Instant::now(),
-            warned: false,
-        }
-    }
-
-    /// How many of `n` bytes may be taken now.
-    fn take(&mut self, n: usize) -> usize {
-        let now = Instant::now();
-        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.rate);
-        self.at = now;
-        let allowed = (n as f64).min(self.tokens.floor()) as usize;
-        self.tokens -= allowed as f64;
-        allowed
-    }
-}
-
-/// The session's side of the UI: the shared UI machine plus what only an
-/// SSH session has (limits, the inbox, the channel's end).
-struct Session {
-    tui: Tui,
-    limits: SessionLimits,
-    budget: InputBudget,
-    last_input: Instant,
-    inbox: Inbox,
-    /// Who the visitor is, for the message limits.
-    peer: Option<IpAddr>,
-    key_fingerprint: Option<String>,
-    /// The inbox's answer to a message being stored.
-    sending: Option<JoinHandle<SubmitResult>>,
-    /// Set when a message ends the session; acted on after pending input.
-    ending: Option<End>,
-}
-
 /// What the session leaves behind for the visit record.
 pub struct Summary {
     pub sections: Vec<&'static str>,
@@ -132,109 +82,234 @@ pub struct Summary {
     pub size: Size,
 }
 
+/// How the interactive session ended.
+pub struct Ended {
+    /// The exit status; none when the client is gone or stopped reading.
+    pub status: Option<u32>,
+    pub how: &'static str,
+    pub summary: Summary,
+}
+
+/// The session's side of the UI: the shared UI machine plus what only an
+/// SSH session has (limits, the inbox, the channel's end).
+struct Session {
+    ui: Tui,
+    limits: SessionLimits,
+    budget: InputBudget,
+    started: Instant,
+    last_input: Instant,
+    /// When the idle screen's buffers go, after a frame.
+    release_at: Option<Instant>,
+    inbox: Inbox,
+    visitor: Visitor,
+    /// The inbox's answer to a message being stored.
+    sending: Option<JoinHandle<SubmitResult>>,
+    /// Set when a message ends the session; acted on after pending input.
+    ending: Option<End>,
+}
+
+/// What woke the loop.
+enum Wake {
+    Shutdown,
+    /// The idle or the session limit is reached.
+    Limit(End),
+    Message(Option<ChannelMsg>),
+    Answer(SubmitResult),
+    /// Releasing the buffers, or one of the UI's own timers, is due.
+    Timer,
+}
+
 pub async fn run(
     channel: &mut Channel<Msg>,
     content: Arc<Content>,
     shared: &Shared,
     visitor: &Visitor,
-    pty: Pty,
+    size: Size,
     env: ClientEnv,
     shutdown: CancellationToken,
-) -> (Option<u32>, Summary) {
-    let started = Instant::now();
-    let app = App::for_user(&visitor.user);
-    let mut tui = Session {
-        tui: Tui::new(content, app, env.color_depth(), env.hyperlinks(), pty.size),
-        limits: shared.limits,
-        budget: InputBudget::new(shared.limits.max_input_rate),
-        last_input: started,
-        inbox: shared.inbox.clone(),
-        peer: visitor.peer.map(|p| p.ip()),
-        key_fingerprint: visitor.key_fingerprint.clone(),
-        sending: None,
-        ending: None,
-    };
-    let first = tui.tui.enter();
-    if !send(channel, first, tui.limits.write_timeout).await {
-        record::update(&visitor.record, |r| r.ended = Some(End::Stalled.reason()));
-        return (None, tui.summary());
-    }
-    #[cfg(feature = "fault-injection")]
-    if visitor.user == "__panic" {
-        panic!("fault injection: a session panics after its first frame");
-    }
-    // Most visitors read before they type, and many connections never
-    // type at all: the first frame's buffers go at once; the first key
-    // repaints in full and diffing starts from there.
-    tui.tui.release();
-    let mut release_at = None;
-    let mut notice_until: Option<Instant> = None;
-    let end = loop {
-        // Measured from the last input, so other wake-ups (a released
-        // buffer, a notice) never push a pending escape's deadline back.
-        let esc_at = tui.tui.pending_timeout().map(|t| tui.last_input + t);
-        let idle_at = tui.last_input + tui.limits.idle_timeout;
-        let session_at = started + tui.limits.session_timeout;
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => break End::Shutdown,
-            () = tokio::time::sleep_until(idle_at) => break End::Idle,
-            () = tokio::time::sleep_until(session_at) => break End::SessionLimit,
-            message = channel.wait() => tui.apply(message),
-            () = sleep_until(esc_at) => tui.tui.flush_timeout(),
-            result = answer(&mut tui.sending) => {
-                tui.sending = None;
-                tui.tui.answer(match result {
-                    SubmitResult::Sent => Answer::Sent,
-                    SubmitResult::Limited(wait) => Answer::Limited(wait),
-                    SubmitResult::Invalid | SubmitResult::Failed => Answer::Failed,
-                });
-            }
-            () = sleep_until(notice_until) => tui.tui.clear_notice(),
-            () = sleep_until(release_at) => {
-                tui.tui.release();
-                release_at = None;
-                continue;
-            }
-        }
-        // Everything already waiting joins this frame.
-        for _ in 0..MAX_BATCH {
-            if tui.ending.is_some() {
-                break;
-            }
-            match ready(channel.wait()) {
-                Some(message) => tui.apply(message),
-                None => break,
-            }
-        }
-        // Keys that arrived before the end still count: "q" then EOF quits.
-        let quit = tui.tui.run_events();
-        // A message sent just before the end is still stored.
-        tui.send_drafts();
-        if quit {
-            break End::Quit;
-        }
-        if let Some(end) = tui.ending.take() {
-            break end;
-        }
-        notice_until = match (tui.tui.app.notice, notice_until) {
-            (None, _) => None,
-            (Some(_), None) => Some(Instant::now() + NOTICE_FOR),
-            (Some(_), until) => until,
-        };
-        if tui.tui.dirty {
-            let frame = tui.tui.frame();
-            if !send(channel, frame, tui.limits.write_timeout).await {
-                break End::Stalled;
-            }
-            release_at = Some(Instant::now() + RELEASE_AFTER);
-        }
+) -> Ended {
+    let mut session = Session::new(content, shared, visitor, size, &env);
+    let end = match session.first_frame(channel).await {
+        Ok(()) => session.serve(channel, &shutdown).await,
+        Err(end) => end,
     };
     // A message being stored is finished, not abandoned, whatever ended
     // the session: its writer thread completes it regardless.
-    record::update(&visitor.record, |r| r.ended = Some(end.reason()));
-    let status = finish(channel, end, &tui.limits).await;
-    (status, tui.summary())
+    Ended {
+        status: finish(channel, end, &session.limits).await,
+        how: end.reason(),
+        summary: session.summary(),
+    }
+}
+
+impl Session {
+    fn new(
+        content: Arc<Content>,
+        shared: &Shared,
+        visitor: &Visitor,
+        size: Size,
+        env: &ClientEnv,
+    ) -> Session {
+        let now = Instant::now();
+        let app = App::for_user(&visitor.user);
+        Session {
+            ui: Tui::new(content, app, env.color_depth(), env.hyperlinks(), size),
+            limits: shared.limits,
+            budget: InputBudget::new(shared.limits.max_input_rate),
+            started: now,
+            last_input: now,
+            release_at: None,
+            inbox: shared.inbox.clone(),
+            visitor: visitor.clone(),
+            sending: None,
+            ending: None,
+        }
+    }
+
+    /// The alternate screen and the first frame, in one write.
+    async fn first_frame(&mut self, channel: &Channel<Msg>) -> Result<(), End> {
+        let first = self.ui.enter();
+        if !send(channel, first, self.limits.write_timeout).await {
+            return Err(End::Stalled);
+        }
+        #[cfg(feature = "fault-injection")]
+        if self.visitor.user == "__panic" {
+            panic!("fault injection: a session panics after its first frame");
+        }
+        // Most visitors read before they type, and many connections never
+        // type at all: the first frame's buffers go at once; the first key
+        // repaints in full and diffing starts from there.
+        self.ui.release();
+        Ok(())
+    }
+
+    /// Serves the visitor until something ends the session.
+    async fn serve(&mut self, channel: &mut Channel<Msg>, shutdown: &CancellationToken) -> End {
+        loop {
+            match self.wake(channel, shutdown).await {
+                Wake::Shutdown => return End::Shutdown,
+                Wake::Limit(end) => return end,
+                Wake::Message(message) => self.apply(message),
+                Wake::Answer(result) => self.answered(result),
+                Wake::Timer => self.on_timer(),
+            }
+            // Everything already waiting joins this frame.
+            for _ in 0..MAX_BATCH {
+                if self.ending.is_some() {
+                    break;
+                }
+                match ready(channel.wait()) {
+                    Some(message) => self.apply(message),
+                    None => break,
+                }
+            }
+            // Keys that arrived before the end still count: "q" then EOF quits.
+            let quit = self.ui.run_events();
+            // A message sent just before the end is still stored.
+            self.send_drafts();
+            if quit {
+                return End::Quit;
+            }
+            if let Some(end) = self.ending.take() {
+                return end;
+            }
+            if self.ui.dirty() {
+                if !send(channel, self.ui.frame(), self.limits.write_timeout).await {
+                    return End::Stalled;
+                }
+                self.release_at = Some(Instant::now() + RELEASE_AFTER);
+            }
+        }
+    }
+
+    /// Waits for the next thing to happen. Shutdown and the limits come
+    /// first (a client flooding input still meets them), then the client,
+    /// then the inbox, then the other timers (so bytes that complete an
+    /// escape sequence win over its pause running out).
+    async fn wake(&mut self, channel: &mut Channel<Msg>, shutdown: &CancellationToken) -> Wake {
+        let idle_at = self.last_input + self.limits.idle_timeout;
+        let session_at = self.started + self.limits.session_timeout;
+        let timer = [self.release_at, self.ui.deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => Wake::Shutdown,
+            () = tokio::time::sleep_until(idle_at) => Wake::Limit(End::Idle),
+            () = tokio::time::sleep_until(session_at) => Wake::Limit(End::SessionLimit),
+            message = channel.wait() => Wake::Message(message),
+            result = answer(&mut self.sending) => {
+                self.sending = None;
+                Wake::Answer(result)
+            }
+            () = sleep_until(timer) => Wake::Timer,
+        }
+    }
+
+    /// Acts on the timers that are due: releases an idle screen's buffers,
+    /// and runs the UI's own timers.
+    fn on_timer(&mut self) {
+        let now = Instant::now();
+        if self.release_at.is_some_and(|at| at <= now) {
+            self.ui.release();
+            self.release_at = None;
+        }
+        self.ui.on_deadline(now);
+    }
+
+    /// Applies one channel message.
+    fn apply(&mut self, message: Option<ChannelMsg>) {
+        match message {
+            Some(ChannelMsg::Eof) => self.ending = Some(End::InputClosed),
+            None | Some(ChannelMsg::Close) => self.ending = Some(End::ClientGone),
+            Some(ChannelMsg::Data { data }) => {
+                self.last_input = Instant::now();
+                let allowed = self.budget.take(data.len());
+                self.ui.input(&data[..allowed]);
+            }
+            Some(ChannelMsg::WindowChange {
+                col_width,
+                row_height,
+                ..
+            }) => self.ui.resize(size::clamp(col_width, row_height)),
+            Some(_) => {}
+        }
+    }
+
+    /// The inbox's answer, as the form shows it.
+    fn answered(&mut self, result: SubmitResult) {
+        self.ui.answer(match result {
+            SubmitResult::Sent => Answer::Sent,
+            SubmitResult::Limited(wait) => Answer::Limited(wait),
+            SubmitResult::Invalid | SubmitResult::Failed => Answer::Failed,
+        });
+    }
+
+    /// Hands the form's messages to the inbox; the answer comes back in
+    /// the loop.
+    fn send_drafts(&mut self) {
+        for draft in self.ui.take_effects() {
+            let submission = Submission {
+                submission_id: draft.submission_id,
+                name: draft.name,
+                contact: draft.contact,
+                message: draft.message,
+                peer: self.visitor.peer.map(|p| p.ip()),
+                key_fingerprint: self.visitor.key_fingerprint.clone(),
+            };
+            let inbox = self.inbox.clone();
+            self.sending = Some(tokio::spawn(async move { inbox.submit(submission).await }));
+        }
+    }
+
+    fn summary(&self) -> Summary {
+        Summary {
+            sections: self.ui.app().visited_sections(),
+            left_message: self.ui.app().sent,
+            size: self.ui.size(),
+        }
+    }
 }
 
 /// Leaves the visitor's terminal as it was and gives the exit status.
@@ -246,11 +321,11 @@ async fn finish(channel: &Channel<Msg>, end: End, limits: &SessionLimits) -> Opt
         End::Shutdown => Some(RESTARTING.to_string()),
         End::Idle => Some(format!(
             "closed after {} without a key pressed — goodbye, come back any time",
-            minutes(limits.idle_timeout)
+            duration(limits.idle_timeout)
         )),
         End::SessionLimit => Some(format!(
             "closed at the session time limit ({}) — goodbye, come back any time",
-            minutes(limits.session_timeout)
+            duration(limits.session_timeout)
         )),
     };
     if let Some(goodbye) = goodbye {
@@ -261,7 +336,7 @@ async fn finish(channel: &Channel<Msg>, end: End, limits: &SessionLimits) -> Opt
 }
 
 /// "15 minutes", "2 hours", "30 seconds".
-fn minutes(limit: Duration) -> String {
+fn duration(limit: Duration) -> String {
     let s = limit.as_secs();
     let (n, unit) = if s < 120 {
         (s, "second")
@@ -270,62 +345,7 @@ fn minutes(limit: Duration) -> String {
     } else {
         (s / 60, "minute")
     };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-impl Session {
-    /// Applies one channel message.
-    fn apply(&mut self, message: Option<ChannelMsg>) {
-        match message {
-            Some(ChannelMsg::Eof) => self.ending = Some(End::InputClosed),
-            None | Some(ChannelMsg::Close) => self.ending = Some(End::ClientGone),
-            Some(ChannelMsg::Data { data }) => {
-                self.last_input = Instant::now();
-                // Over the input rate, the excess is dropped unread: the
-                // session stays, a flood costs it only its own keys.
-                let allowed = self.budget.take(data.len());
-                if allowed < data.len() && !self.budget.warned {
-                    self.budget.warned = true;
-                    tracing::warn!(
-                        "input over {} bytes/s; dropping the excess",
-                        self.limits.max_input_rate
-                    );
-                }
-                self.tui.input(&data[..allowed]);
-            }
-            Some(ChannelMsg::WindowChange {
-                col_width,
-                row_height,
-                ..
-            }) => self.tui.resize(size::clamp(col_width, row_height)),
-            Some(_) => {}
-        }
-    }
-
-    /// Hands the form's messages to the inbox; the answer comes back in
-    /// the loop.
-    fn send_drafts(&mut self) {
-        for draft in self.tui.take_effects() {
-            let submission = Submission {
-                submission_id: draft.submission_id,
-                name: draft.name,
-                contact: draft.contact,
-                message: draft.message,
-                peer: self.peer,
-                key_fingerprint: self.key_fingerprint.clone(),
-            };
-            let inbox = self.inbox.clone();
-            self.sending = Some(tokio::spawn(async move { inbox.submit(submission).await }));
-        }
-    }
-
-    fn summary(&self) -> Summary {
-        Summary {
-            sections: self.tui.app.visited_sections(),
-            left_message: self.tui.app.sent,
-            size: self.tui.size(),
-        }
-    }
+    format!("{n} {unit}{}", plural(n as usize))
 }
 
 /// Sends one frame as one write; false when the client is gone or stopped
@@ -344,14 +364,6 @@ async fn send(channel: &Channel<Msg>, bytes: Bytes, limit: Duration) -> bool {
 async fn answer(sending: &mut Option<JoinHandle<SubmitResult>>) -> SubmitResult {
     match sending {
         Some(task) => task.await.unwrap_or(SubmitResult::Failed),
-        None => std::future::pending().await,
-    }
-}
-
-/// Sleeps until `at`, or for ever when there is nothing to wait for.
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
     }
 }

@@ -1,30 +1,36 @@
 //! One visitor's session channel, owned by one task: gathers the pty and
-//! env requests, then serves the shell (the TUI with a PTY, the plain-text
-//! résumé without) or an exec command, and always ends the channel with an
-//! exit status. A panic inside the task ends this session only, and the
-//! supervisor still restores the visitor's terminal.
+//! env requests ([`setup`]), then serves the shell (the UI with a PTY,
+//! [`interactive`]; the plain-text résumé without) or an exec command
+//! ([`plain`]), ends the channel with an exit status, and records the
+//! visit. A panic inside the task ends this session only, and the
+//! supervisor still restores the visitor's terminal. What the connection
+//! should know (the terminal, how the session ended, a client to cut) is
+//! reported to its record.
 
+mod budget;
 mod interactive;
+mod plain;
+mod setup;
 
 use std::net::SocketAddr;
-use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
+use russh::Channel;
 use russh::server::{Handle, Msg};
-use russh::{Channel, ChannelMsg};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::content::Content;
-use crate::export::{self, Command};
-use crate::inbox::{Inbox, Visit};
-use crate::server::record;
-use crate::term::caps::ClientEnv;
+use crate::inbox::{Inbox, Visit, VisitKind};
+use crate::server::record::{Report, Reporter};
 use crate::term::modes;
-use crate::term::size::{self, Size};
+pub use interactive::RESTARTING;
+pub use plain::EXIT_UNKNOWN_COMMAND;
+use setup::{Request, Setup};
 
 /// The current content: replaced as a whole on reload; each session keeps
 /// the version it started with.
@@ -93,211 +99,193 @@ pub struct Visitor {
     pub user: String,
     /// SHA256 fingerprint of a key the client proved it holds.
     pub key_fingerprint: Option<String>,
-    /// The connection's log record, for terminal, size and how it ended.
-    pub record: record::Shared,
-    /// Cuts the connection: for a client that stopped reading, whose
-    /// channel can no longer be closed politely.
-    pub cut: CancellationToken,
 }
 
-/// A client that opens a channel but never asks for a shell or a command
-/// is not kept waiting for ever.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
+/// When a session began, by the wall clock (for the visit record) and by
+/// the monotonic clock (for its length).
+#[derive(Debug, Clone, Copy)]
+struct Started {
+    at: SystemTime,
+    clock: Instant,
+}
 
-/// Exit status for an unknown exec command, as a shell would give.
-pub const EXIT_UNKNOWN_COMMAND: u32 = 127;
+impl Started {
+    fn now() -> Started {
+        Started {
+            at: SystemTime::now(),
+            clock: Instant::now(),
+        }
+    }
+}
 
-/// The terminal the client asked for with pty-req.
-#[derive(Debug, Clone)]
-pub struct Pty {
-    pub size: Size,
+/// How a session was served, for the channel's end and the visit record.
+struct Served {
+    /// The exit status; none when the client is gone or stopped reading.
+    status: Option<u32>,
+    /// How the session ended, for the connection's closing line.
+    how: &'static str,
+    kind: VisitKind,
+    /// What the visitor did in the UI; none outside it.
+    summary: Option<interactive::Summary>,
 }
 
 /// Runs the session and, should it panic, restores the visitor's terminal
-/// through the connection handle (the channel died with the task).
+/// through the connection handle (the channel died with the task). Either
+/// way the connection's record learns how the session ended.
 pub async fn supervise(
     channel: Channel<Msg>,
     handle: Handle,
     shared: Shared,
     visitor: Visitor,
+    reporter: Reporter,
     shutdown: CancellationToken,
 ) {
     let id = channel.id();
     let tui_active = Arc::new(AtomicBool::new(false));
-    let task = tokio::spawn(run(channel, shared, visitor, shutdown, tui_active.clone()));
-    if let Err(e) = task.await
-        && e.is_panic()
-    {
-        tracing::error!("session task panicked; closing that session only");
-        if tui_active.load(Ordering::Relaxed) {
-            let _ = handle.data(id, Bytes::from_static(modes::RESTORE)).await;
+    let session = run(
+        channel,
+        shared,
+        visitor,
+        reporter.clone(),
+        shutdown,
+        tui_active.clone(),
+    );
+    let how = match tokio::spawn(session.in_current_span()).await {
+        Ok(how) => how,
+        Err(e) if e.is_panic() => {
+            tracing::error!("session task panicked; closing that session only");
+            if tui_active.load(Ordering::Relaxed) {
+                let _ = handle.data(id, Bytes::from_static(modes::RESTORE)).await;
+            }
+            let _ = handle.exit_status_request(id, 1).await;
+            let _ = handle.eof(id).await;
+            let _ = handle.close(id).await;
+            "panic"
         }
-        let _ = handle.exit_status_request(id, 1).await;
-        let _ = handle.eof(id).await;
-        let _ = handle.close(id).await;
-    }
+        Err(_) => "cancelled",
+    };
+    reporter.send(Report::SessionEnded { how });
 }
 
-/// What the client asked the channel to do.
-enum Request {
-    Shell,
-    Exec(Vec<u8>),
-}
-
+/// The session from its first request to its visit record; how it ended.
 async fn run(
     mut channel: Channel<Msg>,
     shared: Shared,
     visitor: Visitor,
+    reporter: Reporter,
     shutdown: CancellationToken,
     tui_active: Arc<AtomicBool>,
-) {
-    let started = (SystemTime::now(), Instant::now());
+) -> &'static str {
+    let started = Started::now();
     // This session keeps the content it started with, whatever reloads.
     let content = shared.content.current();
-    let mut pty: Option<Pty> = None;
-    let mut env = ClientEnv::default();
-    let mut deadline = pin!(tokio::time::sleep(SETUP_TIMEOUT));
-    let request = loop {
-        let msg = tokio::select! {
-            msg = channel.wait() => msg,
-            () = shutdown.cancelled() => None,
-            () = &mut deadline => None,
-        };
-        match msg {
-            None | Some(ChannelMsg::Eof | ChannelMsg::Close) => {
-                let _ = channel.close().await;
-                return;
-            }
-            Some(ChannelMsg::RequestPty {
-                term,
-                col_width,
-                row_height,
-                ..
-            }) => {
-                env.set("TERM", &term);
-                pty = Some(Pty {
-                    size: size::clamp(col_width, row_height),
-                });
-            }
-            Some(ChannelMsg::SetEnv {
-                variable_name,
-                variable_value,
-                ..
-            }) => {
-                env.set(&variable_name, &variable_value);
-            }
-            Some(ChannelMsg::WindowChange {
-                col_width,
-                row_height,
-                ..
-            }) => {
-                if let Some(pty) = &mut pty {
-                    pty.size = size::clamp(col_width, row_height);
-                }
-            }
-            Some(ChannelMsg::RequestShell { .. }) => break Request::Shell,
-            Some(ChannelMsg::Exec { command, .. }) => break Request::Exec(command),
-            Some(_) => {}
+    let setup = match setup::gather(&mut channel, &shutdown).await {
+        Ok(setup) => setup,
+        Err(why) => {
+            let _ = channel.close().await;
+            return why;
         }
     };
+    reporter.send(Report::SessionStarted {
+        term: setup.env.term.clone(),
+        size: setup.pty,
+    });
     let mut visit = Visit {
-        started: started.0,
+        started: started.at,
         duration: Duration::ZERO,
         peer: visitor.peer.map(|p| p.ip()),
         client: visitor.client.clone(),
-        term: env.term.clone(),
-        cols: pty.as_ref().map_or(0, |p| p.size.cols),
-        rows: pty.as_ref().map_or(0, |p| p.size.rows),
+        term: setup.env.term.clone(),
+        cols: setup.pty.map_or(0, |size| size.cols),
+        rows: setup.pty.map_or(0, |size| size.rows),
         sections: Vec::new(),
         left_message: false,
-        kind: String::new(),
+        kind: VisitKind::Plain,
     };
-    let write_timeout = shared.limits.write_timeout;
-    record::update(&visitor.record, |r| {
-        r.term = visit.term.clone();
-        r.size = pty.as_ref().map(|p| p.size);
-    });
-    let status = match (request, pty) {
-        (Request::Shell, Some(pty)) => {
+    let served = serve(
+        &mut channel,
+        setup,
+        content,
+        &shared,
+        &visitor,
+        shutdown,
+        &tui_active,
+    )
+    .await;
+    if !close(&channel, served.status, shared.limits.write_timeout).await {
+        reporter.send(Report::Cut);
+    }
+    visit.kind = served.kind;
+    if let Some(summary) = served.summary {
+        visit.sections = summary.sections;
+        visit.left_message = summary.left_message;
+        visit.cols = summary.size.cols;
+        visit.rows = summary.size.rows;
+    }
+    visit.duration = started.clock.elapsed();
+    shared.inbox.record_visit(visit);
+    served.how
+}
+
+/// Serves what the client asked for: the UI for a shell with a PTY, the
+/// résumé for a shell without, or an exec command.
+async fn serve(
+    channel: &mut Channel<Msg>,
+    setup: Setup,
+    content: Arc<Content>,
+    shared: &Shared,
+    visitor: &Visitor,
+    shutdown: CancellationToken,
+    tui_active: &AtomicBool,
+) -> Served {
+    let limit = shared.limits.write_timeout;
+    let (status, kind, summary, how) = match (setup.request, setup.pty) {
+        (Request::Shell, Some(size)) => {
             tui_active.store(true, Ordering::Relaxed);
-            visit.kind = "tui".into();
-            let (status, summary) = interactive::run(
-                &mut channel,
-                content.clone(),
-                &shared,
-                &visitor,
-                pty,
-                env,
-                shutdown,
+            let ended =
+                interactive::run(channel, content, shared, visitor, size, setup.env, shutdown)
+                    .await;
+            (
+                ended.status,
+                VisitKind::Tui,
+                Some(ended.summary),
+                Some(ended.how),
             )
-            .await;
-            visit.sections = summary.sections;
-            visit.left_message = summary.left_message;
-            visit.cols = summary.size.cols;
-            visit.rows = summary.size.rows;
-            status
         }
         (Request::Shell, None) => {
-            visit.kind = "plain".into();
-            print(&channel, &export::resume(&content), false, write_timeout).await
+            let status = plain::resume(channel, &content, limit).await;
+            (status, VisitKind::Plain, None, None)
         }
-        (Request::Exec(command), pty) => match Command::parse(&command) {
-            Ok(command) => {
-                visit.kind = format!("exec {}", command.name());
-                let text = command.output(&content);
-                print(&channel, &text, pty.is_some(), write_timeout).await
-            }
-            Err(line) => {
-                visit.kind = "exec unknown".into();
-                let line = format!("{line}\n");
-                let _ = tokio::time::timeout(
-                    write_timeout,
-                    channel.extended_data_bytes(1, Bytes::from(crlf(&line, pty.is_some()))),
-                )
-                .await;
-                Some(EXIT_UNKNOWN_COMMAND)
-            }
-        },
+        (Request::Exec(command), pty) => {
+            let (status, kind) =
+                plain::exec(channel, &content, &command, pty.is_some(), limit).await;
+            (status, kind, None, None)
+        }
     };
-    // Ending the channel politely needs the client to read; one that
-    // stopped reading is cut instead of waited for.
-    let closed = tokio::time::timeout(write_timeout, async {
-        if let Some(status) = status {
-            channel.exit_status(status).await?;
-        }
+    Served {
+        status,
+        how: how.unwrap_or(if status.is_some() {
+            "done"
+        } else {
+            "client gone"
+        }),
+        kind,
+        summary,
+    }
+}
+
+/// Ends the channel politely: exit status, EOF, close. That needs the
+/// client to read; false when it does not (or there is no status to give),
+/// so the connection is cut instead of waited for.
+async fn close(channel: &Channel<Msg>, status: Option<u32>, limit: Duration) -> bool {
+    let Some(status) = status else {
+        return false;
+    };
+    let closed = tokio::time::timeout(limit, async {
+        channel.exit_status(status).await?;
         channel.eof().await?;
         channel.close().await
     })
     .await;
-    if status.is_none() || !matches!(closed, Ok(Ok(()))) {
-        visitor.cut.cancel();
-    }
-    visit.duration = started.1.elapsed();
-    record::update(&visitor.record, |r| {
-        r.ended.get_or_insert(match status {
-            Some(_) => "done",
-            None => "client gone",
-        });
-    });
-    shared.inbox.record_visit(visit);
-}
-
-/// Writes a text export; status 0 once it is out, none if the client went
-/// or stopped reading for longer than `limit`.
-async fn print(channel: &Channel<Msg>, text: &str, pty: bool, limit: Duration) -> Option<u32> {
-    let bytes = Bytes::from(crlf(text, pty));
-    match tokio::time::timeout(limit, channel.data_bytes(bytes)).await {
-        Ok(Ok(())) => Some(0),
-        _ => None,
-    }
-}
-
-/// With a PTY the client's terminal is raw, so a bare `\n` would not
-/// return the carriage.
-fn crlf(text: &str, pty: bool) -> String {
-    if pty {
-        text.replace("\r\n", "\n").replace('\n', "\r\n")
-    } else {
-        text.to_string()
-    }
+    matches!(closed, Ok(Ok(())))
 }

@@ -1,0 +1,167 @@
+//! An established connection held to its limits. Until authentication it
+//! is cut at the handshake deadline; after that it is cut when it holds no
+//! session for longer than the linger time, at the session limit (a little
+//! after its session said goodbye), when its session asks (a client that
+//! stopped reading), and after a grace period once shutdown starts. The
+//! handler's and the session's reports are applied to the connection's
+//! record as they come.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use russh::server::RunningSession;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::Context;
+use super::handler::Connection;
+use super::record::{Record, Report};
+
+/// How long a connection is given, after shutdown starts, to close by
+/// itself once its session said goodbye.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
+
+/// A session ending at its limit says goodbye itself; the connection is
+/// cut this much later if it is still there.
+const SESSION_LIMIT_GRACE: Duration = Duration::from_secs(5);
+
+/// The times a connection is held to after its version exchange.
+pub struct Deadlines {
+    /// Authentication must be done by then.
+    handshake: Instant,
+    /// The connection is cut by then whatever it does.
+    session: Instant,
+    /// How long an authenticated connection may stay without a session
+    /// channel (never opened one, or its one session ended).
+    linger: Duration,
+}
+
+impl Deadlines {
+    pub fn new(handshake: Instant, ctx: &Context) -> Deadlines {
+        Deadlines {
+            handshake,
+            session: Instant::now() + ctx.shared.limits.session_timeout + SESSION_LIMIT_GRACE,
+            linger: ctx.settings.limits.handshake_timeout,
+        }
+    }
+}
+
+type Running = RunningSession<Connection>;
+
+/// Runs the connection to its end; how it ended, for the closing line.
+pub async fn run(
+    running: Running,
+    reports: &mut mpsc::Receiver<Report>,
+    record: &mut Record,
+    deadlines: Deadlines,
+    shutdown: &CancellationToken,
+    cut: &CancellationToken,
+) -> &'static str {
+    let mut running = std::pin::pin!(running);
+    if let Err(ended) =
+        until_authenticated(running.as_mut(), reports, record, &deadlines, shutdown, cut).await
+    {
+        return ended;
+    }
+    let mut in_session = false;
+    loop {
+        tokio::select! {
+            result = &mut running => return outcome(result),
+            report = reports.recv() => match report {
+                Some(report) => {
+                    match &report {
+                        Report::SessionStarted { .. } => in_session = true,
+                        Report::SessionEnded { .. } => in_session = false,
+                        _ => {}
+                    }
+                    if record.apply(report) {
+                        return cut_now(running.as_mut(), cut, "cut").await;
+                    }
+                }
+                // The handler is gone: the connection is ending.
+                None => return outcome(running.await),
+            },
+            () = tokio::time::sleep_until(deadlines.session) => {
+                return cut_now(running.as_mut(), cut, "session limit").await;
+            }
+            () = tokio::time::sleep(deadlines.linger), if !in_session => {
+                return cut_now(running.as_mut(), cut, "no session").await;
+            }
+            () = shutdown.cancelled() => return goodbye(running.as_mut(), cut).await,
+        }
+    }
+}
+
+/// Waits for authentication under the handshake deadline; `Err` with how
+/// the connection ended when it did not get that far.
+async fn until_authenticated(
+    mut running: Pin<&mut Running>,
+    reports: &mut mpsc::Receiver<Report>,
+    record: &mut Record,
+    deadlines: &Deadlines,
+    shutdown: &CancellationToken,
+    cut: &CancellationToken,
+) -> Result<(), &'static str> {
+    loop {
+        tokio::select! {
+            result = &mut running => return Err(outcome(result)),
+            report = reports.recv() => match report {
+                Some(report @ Report::Authenticated { .. }) => {
+                    record.apply(report);
+                    return Ok(());
+                }
+                Some(report) => { record.apply(report); }
+                // The handler went away without authenticating.
+                None => return Err(outcome(running.await)),
+            },
+            () = tokio::time::sleep_until(deadlines.handshake) => {
+                return Err(cut_now(running, cut, "handshake timeout").await);
+            }
+            () = shutdown.cancelled() => return Err(cut_now(running, cut, "shutdown").await),
+        }
+    }
+}
+
+/// Shutdown: sessions are saying goodbye; give the client a moment to
+/// close, then cut.
+async fn goodbye(mut running: Pin<&mut Running>, cut: &CancellationToken) -> &'static str {
+    match tokio::time::timeout(DISCONNECT_GRACE, &mut running).await {
+        Ok(result) => outcome(result),
+        Err(_) => cut_now(running, cut, "shutdown").await,
+    }
+}
+
+/// Cuts the socket and lets russh finish; says `why`.
+async fn cut_now(
+    running: Pin<&mut Running>,
+    cut: &CancellationToken,
+    why: &'static str,
+) -> &'static str {
+    cut.cancel();
+    let _ = running.await;
+    why
+}
+
+/// How long the closing line waits for the session's last reports once
+/// the connection is over (the session notices at once that its
+/// connection is gone).
+const LAST_REPORTS: Duration = Duration::from_secs(1);
+
+/// Applies the reports still to come, until the handler and the session
+/// have both let go of their reporters (bounded).
+pub async fn last_reports(reports: &mut mpsc::Receiver<Report>, record: &mut Record) {
+    let _ = tokio::time::timeout(LAST_REPORTS, async {
+        while let Some(report) = reports.recv().await {
+            record.apply(report);
+        }
+    })
+    .await;
+}
+
+fn outcome(result: Result<(), russh::Error>) -> &'static str {
+    match result {
+        Ok(()) => "closed",
+        Err(_) => "connection error",
+    }
+}

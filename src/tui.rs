@@ -22,8 +22,8 @@ use crate::term::input::{InputEvent, InputParser};
 use crate::term::modes;
 use crate::term::render::Renderer;
 use crate::term::size::Size;
-use crate::ui::Screen;
 use crate::ui::theme::Theme;
+use crate::ui::{self, Screen};
 
 /// How long a notice (such as "copied") stays in the footer.
 pub const NOTICE_FOR: Duration = Duration::from_secs(3);
@@ -134,7 +134,7 @@ impl Tui {
     pub fn resize(&mut self, size: Size) {
         if size != self.size {
             self.size = size;
-            self.app.settle(&self.content, size);
+            self.app.settle(&ui::geometry(&self.content, size));
             self.dirty = true;
         }
     }
@@ -142,16 +142,18 @@ impl Tui {
     /// Feeds the parsed input to the app; true when the visitor quit.
     pub fn run_events(&mut self) -> bool {
         // Events after a quit are dropped with the rest of the drain.
-        let quit = self.events.drain(..).any(|event| {
-            match self.app.handle(&event, &self.content, self.size) {
+        let geo = ui::geometry(&self.content, self.size);
+        let quit = self
+            .events
+            .drain(..)
+            .any(|event| match self.app.handle(&event, &geo) {
                 Flow::Quit => true,
                 Flow::Redraw => {
                     self.dirty = true;
                     false
                 }
                 Flow::Unchanged => false,
-            }
-        });
+            });
         self.time_notice();
         quit
     }
@@ -196,7 +198,7 @@ impl Tui {
     /// New content (a reload): the view stays where it can.
     pub fn replace_content(&mut self, content: Arc<Content>) {
         self.theme = Theme::new(&content.theme, self.depth);
-        self.app.reconcile(&content, self.size);
+        self.app.reconcile(&ui::geometry(&content, self.size));
         self.content = content;
         self.problems.clear();
         self.renderer.forget();

@@ -46,8 +46,11 @@ impl TextField {
         self.max_chars
     }
 
-    pub fn is_multiline(&self) -> bool {
-        self.multiline
+    /// The text's length and the cursor: every edit changes one of them
+    /// (insertions and deletions the length, moves the cursor), so
+    /// comparing them tells whether a key changed the field.
+    pub fn edit_state(&self) -> (usize, usize) {
+        (self.text.len(), self.cursor)
     }
 
     /// Byte index of the cursor in `text()`.

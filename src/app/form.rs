@@ -63,6 +63,16 @@ pub enum Answer {
     Failed,
 }
 
+/// Everything of the form a frame depends on, cheap to copy and compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormLook {
+    focus: Focus,
+    status: Status,
+    name_error: Option<&'static str>,
+    message_error: Option<&'static str>,
+    fields: [(usize, usize); 3],
+}
+
 /// What a key did to the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -108,8 +118,14 @@ impl Form {
         }
     }
 
-    pub fn submission_id(&self) -> &str {
-        &self.submission_id
+    pub fn look(&self) -> FormLook {
+        FormLook {
+            focus: self.focus,
+            status: self.status,
+            name_error: self.name_error,
+            message_error: self.message_error,
+            fields: [&self.name, &self.contact, &self.message].map(TextField::edit_state),
+        }
     }
 
     /// Nothing typed anywhere.
@@ -315,7 +331,7 @@ mod tests {
         assert_eq!(first.submission_id, second.submission_id);
         f.answer(Answer::Limited(Duration::from_secs(61)));
         assert_eq!(f.status, Status::Limited { minutes: 2 });
-        assert_ne!(Form::new().submission_id(), first.submission_id);
+        assert_ne!(Form::new().submission_id, first.submission_id);
     }
 
     #[test]

@@ -1,120 +1,20 @@
 //! One visitor's view state and how input changes it. No I/O and no
 //! drawing: `handle` mutates the state and says whether a redraw or the end
 //! of the session follows. Geometry (how many rows a page is, how far a
-//! section can scroll) comes from the same pure layout the renderer uses.
+//! section can scroll, what a click hits) comes from the UI as a
+//! [`Geometry`], computed with the same layout the renderer uses.
 
 pub mod field;
 pub mod form;
+mod geometry;
+mod section;
 
-use form::{Answer, Draft, Form};
+use form::{Answer, Draft, Form, FormLook};
+use geometry::Motion;
+pub use geometry::{Geometry, Hit, Measure};
+pub use section::{Section, View};
 
-use crate::content::Content;
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
-use crate::term::size::Size;
-use crate::ui::{self, Hit};
-
-/// The portfolio's sections, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    About,
-    Experience,
-    Skills,
-    Insights,
-    Projects,
-    Contact,
-}
-
-impl Section {
-    pub const ALL: [Section; 6] = [
-        Section::About,
-        Section::Experience,
-        Section::Skills,
-        Section::Insights,
-        Section::Projects,
-        Section::Contact,
-    ];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The tab label.
-    pub fn title(self) -> &'static str {
-        match self {
-            Section::About => "About",
-            Section::Experience => "Experience",
-            Section::Skills => "Skills",
-            Section::Insights => "Insights",
-            Section::Projects => "Projects",
-            Section::Contact => "Contact",
-        }
-    }
-
-    /// The name used in deep links (`ssh projects@host`) and exec commands.
-    pub fn name(self) -> &'static str {
-        match self {
-            Section::About => "about",
-            Section::Experience => "experience",
-            Section::Skills => "skills",
-            Section::Insights => "insights",
-            Section::Projects => "projects",
-            Section::Contact => "contact",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Section> {
-        Section::ALL
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    pub fn next(self) -> Section {
-        Section::ALL[(self.index() + 1) % Section::ALL.len()]
-    }
-
-    pub fn prev(self) -> Section {
-        Section::ALL[(self.index() + Section::ALL.len() - 1) % Section::ALL.len()]
-    }
-
-    /// Sections that list items with a detail view.
-    pub fn is_list(self) -> bool {
-        matches!(
-            self,
-            Section::Experience | Section::Insights | Section::Projects
-        )
-    }
-
-    /// How many selectable items the section lists (0 for text sections).
-    pub fn item_count(self, content: &Content) -> usize {
-        match self {
-            Section::Experience => content.experience.jobs.len(),
-            Section::Insights => content.insights.insights.len(),
-            Section::Projects => content.projects.projects.len(),
-            _ => 0,
-        }
-    }
-}
-
-/// Where the visitor is within one section. Kept per section, so coming
-/// back to a section finds it as it was left.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct View {
-    /// Selected item (list sections).
-    pub selected: usize,
-    /// First visible row of the list.
-    pub offset: usize,
-    /// The selected item's detail is open.
-    pub detail: bool,
-    /// First visible row of a text section or of the open detail.
-    pub scroll: usize,
-}
-
-impl View {
-    /// Whether up/down scroll text rather than move a selection.
-    pub fn scrolls_text(&self, section: Section) -> bool {
-        !section.is_list() || self.detail
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
@@ -155,6 +55,19 @@ pub enum Effect {
     Send(Draft),
 }
 
+/// Everything a frame depends on, cheap to copy: `handle` compares it
+/// before and after an event to know whether a frame is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Look {
+    section: Section,
+    views: [View; 6],
+    help: bool,
+    mouse: bool,
+    notice: Option<Notice>,
+    sent: bool,
+    form: Option<FormLook>,
+}
+
 /// What the session should do after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -192,8 +105,8 @@ impl App {
         &mut self.views[self.section.index()]
     }
 
-    pub fn handle(&mut self, event: &InputEvent, content: &Content, size: Size) -> Flow {
-        let before = self.clone();
+    pub fn handle(&mut self, event: &InputEvent, geo: &Geometry) -> Flow {
+        let before = self.look();
         let flow = match event {
             // Ctrl-C and Ctrl-D quit everywhere, the form included (only
             // letters are text there).
@@ -203,12 +116,11 @@ impl App {
             }) if mods.ctrl => Flow::Quit,
             InputEvent::Key(key) => {
                 self.notice = None;
-                match &mut self.form {
-                    Some(form) if self.section == Section::Contact => {
-                        self.form_key(*key);
-                        Flow::Unchanged
-                    }
-                    _ => self.key(*key, content, size),
+                if self.form_is_open() {
+                    self.form_key(*key);
+                    Flow::Unchanged
+                } else {
+                    self.key(*key, geo)
                 }
             }
             InputEvent::Paste(text) => {
@@ -222,7 +134,7 @@ impl App {
                 Flow::Unchanged
             }
             InputEvent::Mouse(mouse) if self.mouse && self.form.is_none() => {
-                self.mouse(mouse, content, size);
+                self.mouse(mouse, geo);
                 Flow::Unchanged
             }
             _ => Flow::Unchanged,
@@ -230,43 +142,55 @@ impl App {
         self.visited |= 1 << self.section.index();
         match flow {
             Flow::Quit => Flow::Quit,
-            _ if *self != before => Flow::Redraw,
+            _ if self.look() != before => Flow::Redraw,
             _ => Flow::Unchanged,
         }
+    }
+
+    fn look(&self) -> Look {
+        Look {
+            section: self.section,
+            views: self.views,
+            help: self.help,
+            mouse: self.mouse,
+            notice: self.notice,
+            sent: self.sent,
+            form: self.form.as_ref().map(Form::look),
+        }
+    }
+
+    /// The form is open and on screen: keys are its.
+    fn form_is_open(&self) -> bool {
+        self.form.is_some() && self.section == Section::Contact
     }
 
     /// Keeps the view valid for new content (a reload): selections past
     /// the end of a shorter list move to its last item, a detail whose item
     /// is gone closes, the open form stays.
-    pub fn reconcile(&mut self, content: &Content, size: Size) {
+    pub fn reconcile(&mut self, geo: &Geometry) {
         for section in Section::ALL {
-            let count = section.item_count(content);
+            let count = section.item_count(geo.content);
             let view = &mut self.views[section.index()];
             if section.is_list() && view.selected >= count {
                 view.selected = count.saturating_sub(1);
                 view.detail = false;
             }
         }
-        self.settle(content, size);
+        self.settle(geo);
     }
 
     /// Brings stored offsets in line with what is on screen, after a resize.
-    pub fn settle(&mut self, content: &Content, size: Size) {
-        let m = ui::measure(content, self, size);
+    pub fn settle(&mut self, geo: &Geometry) {
+        let m = geo.measure(self);
         let view = self.view_mut();
         view.scroll = view.scroll.min(m.scroll_limit());
         view.offset = m.list_offset(view);
     }
 
-    fn key(&mut self, key: KeyEvent, content: &Content, size: Size) -> Flow {
-        if key.mods.ctrl {
-            return match key.key {
-                Key::Char('c' | 'd') => Flow::Quit,
-                _ => Flow::Unchanged,
-            };
-        }
-        // Alt-modified keys have no binding; ignore rather than misread.
-        if key.mods.alt {
+    fn key(&mut self, key: KeyEvent, geo: &Geometry) -> Flow {
+        // Ctrl-C and Ctrl-D were taken by `handle`; no other Ctrl or Alt
+        // key has a binding: ignore rather than misread.
+        if key.mods.ctrl || key.mods.alt {
             return Flow::Unchanged;
         }
         if key.key == Key::Char('q') {
@@ -290,7 +214,7 @@ impl App {
             }
             Key::Char('y') => {
                 self.effects
-                    .push(Effect::Copy(content.contact.email.clone()));
+                    .push(Effect::Copy(geo.content.contact.email.clone()));
                 self.notice = Some(Notice::Copied);
             }
             Key::Char('m') => {
@@ -302,14 +226,14 @@ impl App {
                     Notice::MouseOff
                 });
             }
-            Key::Down | Key::Char('j') => self.go(content, size, Motion::Step(1)),
-            Key::Up | Key::Char('k') => self.go(content, size, Motion::Step(-1)),
-            Key::PageDown | Key::Char(' ') => self.go(content, size, Motion::Page(1)),
-            Key::PageUp => self.go(content, size, Motion::Page(-1)),
-            Key::Home | Key::Char('g') => self.go(content, size, Motion::Top),
-            Key::End | Key::Char('G') => self.go(content, size, Motion::Bottom),
+            Key::Down | Key::Char('j') => self.go(geo, Motion::Step(1)),
+            Key::Up | Key::Char('k') => self.go(geo, Motion::Step(-1)),
+            Key::PageDown | Key::Char(' ') => self.go(geo, Motion::Page(1)),
+            Key::PageUp => self.go(geo, Motion::Page(-1)),
+            Key::Home | Key::Char('g') => self.go(geo, Motion::Top),
+            Key::End | Key::Char('G') => self.go(geo, Motion::Bottom),
             Key::Enter => {
-                let count = self.section.item_count(content);
+                let count = self.section.item_count(geo.content);
                 let view = self.view_mut();
                 if count > 0 && !view.detail {
                     view.detail = true;
@@ -361,7 +285,7 @@ impl App {
 
     /// Clicks pick tabs and items (a click on the selected item opens it);
     /// the wheel scrolls.
-    fn mouse(&mut self, mouse: &MouseEvent, content: &Content, size: Size) {
+    fn mouse(&mut self, mouse: &MouseEvent, geo: &Geometry) {
         if self.help {
             if matches!(mouse.kind, MouseKind::Down(_)) {
                 self.help = false;
@@ -374,70 +298,42 @@ impl App {
             1
         };
         match mouse.kind {
-            MouseKind::ScrollDown => self.go(content, size, Motion::Step(wheel)),
-            MouseKind::ScrollUp => self.go(content, size, Motion::Step(-wheel)),
-            MouseKind::Down(MouseButton::Left) => {
-                match ui::hit(content, self, size, mouse.column, mouse.row) {
-                    Some(Hit::Tab(section)) => self.section = section,
-                    Some(Hit::PrevSection) => self.section = self.section.prev(),
-                    Some(Hit::NextSection) => self.section = self.section.next(),
-                    Some(Hit::Item(i)) if i == self.view().selected => {
-                        self.view_mut().detail = true;
-                        self.view_mut().scroll = 0;
-                    }
-                    Some(Hit::Item(i)) => {
-                        let m = ui::measure(content, self, size);
-                        let view = self.view_mut();
-                        view.selected = i;
-                        view.offset = m.list_offset(view);
-                    }
-                    None => {}
+            MouseKind::ScrollDown => self.go(geo, Motion::Step(wheel)),
+            MouseKind::ScrollUp => self.go(geo, Motion::Step(-wheel)),
+            MouseKind::Down(MouseButton::Left) => match geo.hit(self, mouse.column, mouse.row) {
+                Some(Hit::Tab(section)) => self.section = section,
+                Some(Hit::PrevSection) => self.section = self.section.prev(),
+                Some(Hit::NextSection) => self.section = self.section.next(),
+                Some(Hit::Item(i)) if i == self.view().selected => {
+                    self.view_mut().detail = true;
+                    self.view_mut().scroll = 0;
                 }
-            }
+                Some(Hit::Item(i)) => {
+                    let m = geo.measure(self);
+                    let view = self.view_mut();
+                    view.selected = i;
+                    view.offset = m.list_offset(view);
+                }
+                None => {}
+            },
             _ => {}
         }
     }
 
     /// Moves the selection in a list, or scrolls a text, within bounds.
-    fn go(&mut self, content: &Content, size: Size, motion: Motion) {
+    fn go(&mut self, geo: &Geometry, motion: Motion) {
         let section = self.section;
-        let m = ui::measure(content, self, size);
+        let m = geo.measure(self);
         let view = self.view_mut();
         if view.scrolls_text(section) {
             let page = m.body_rows.saturating_sub(1).max(1);
             view.scroll = motion.apply(view.scroll, page, m.scroll_limit());
         } else {
-            let last = section.item_count(content).saturating_sub(1);
+            let last = section.item_count(geo.content).saturating_sub(1);
             view.selected = motion.apply(view.selected, m.items_per_page(), last);
             view.offset = m.list_offset(view);
         }
     }
-}
-
-/// A movement within a section, in rows of text or items of a list.
-#[derive(Debug, Clone, Copy)]
-enum Motion {
-    Step(isize),
-    Page(isize),
-    Top,
-    Bottom,
-}
-
-impl Motion {
-    /// Where `value` goes, for a page of `page` and a last position `max`.
-    fn apply(self, value: usize, page: usize, max: usize) -> usize {
-        match self {
-            Motion::Step(delta) => add(value, delta, max),
-            Motion::Page(direction) => add(value, direction * page as isize, max),
-            Motion::Top => 0,
-            Motion::Bottom => max,
-        }
-    }
-}
-
-/// `value + delta`, kept within `0..=max`.
-fn add(value: usize, delta: isize, max: usize) -> usize {
-    value.saturating_add_signed(delta).min(max)
 }
 
 #[cfg(test)]

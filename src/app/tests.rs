@@ -3,8 +3,14 @@
 use std::path::Path;
 
 use super::*;
-use crate::content;
+use crate::content::{self, Content};
 use crate::term::input::Modifiers;
+use crate::term::size::Size;
+use crate::ui;
+
+fn geo(content: &Content, size: Size) -> Geometry<'_> {
+    ui::geometry(content, size)
+}
 
 fn shipped() -> Content {
     content::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content")).unwrap()
@@ -27,7 +33,7 @@ fn ctrl(c: char) -> InputEvent {
 fn press(app: &mut App, content: &Content, size: Size, events: &[InputEvent]) -> Flow {
     let mut last = Flow::Unchanged;
     for e in events {
-        last = app.handle(e, content, size);
+        last = app.handle(e, &geo(content, size));
     }
     last
 }
@@ -44,7 +50,7 @@ fn deep_link_picks_the_start_section() {
 fn tab_arrows_and_letters_cycle_sections() {
     let c = shipped();
     let mut app = App::new(Section::About);
-    assert_eq!(app.handle(&key(Key::Tab), &c, SIZE), Flow::Redraw);
+    assert_eq!(app.handle(&key(Key::Tab), &geo(&c, SIZE)), Flow::Redraw);
     assert_eq!(app.section, Section::Experience);
     press(&mut app, &c, SIZE, &[key(Key::Right), ch('l')]);
     assert_eq!(app.section, Section::Insights);
@@ -58,11 +64,11 @@ fn tab_arrows_and_letters_cycle_sections() {
     press(&mut app, &c, SIZE, &[key(Key::Left)]);
     assert_eq!(app.section, Section::Contact, "wraps around");
     for (digit, section) in ('1'..='6').zip(Section::ALL) {
-        app.handle(&ch(digit), &c, SIZE);
+        app.handle(&ch(digit), &geo(&c, SIZE));
         assert_eq!(app.section, section);
     }
-    app.handle(&ch('2'), &c, SIZE);
-    assert_eq!(app.handle(&ch('c'), &c, SIZE), Flow::Redraw);
+    app.handle(&ch('2'), &geo(&c, SIZE));
+    assert_eq!(app.handle(&ch('c'), &geo(&c, SIZE)), Flow::Redraw);
     assert_eq!(app.section, Section::Contact);
 }
 
@@ -70,12 +76,12 @@ fn tab_arrows_and_letters_cycle_sections() {
 fn selection_moves_and_stops_at_the_ends() {
     let c = shipped();
     let mut app = App::new(Section::Projects);
-    assert_eq!(app.handle(&key(Key::Up), &c, SIZE), Flow::Unchanged);
+    assert_eq!(app.handle(&key(Key::Up), &geo(&c, SIZE)), Flow::Unchanged);
     press(&mut app, &c, SIZE, &[ch('j'), key(Key::Down)]);
     assert_eq!(app.view().selected, 2);
     press(&mut app, &c, SIZE, &[ch('G')]);
     assert_eq!(app.view().selected, 5);
-    assert_eq!(app.handle(&ch('j'), &c, SIZE), Flow::Unchanged);
+    assert_eq!(app.handle(&ch('j'), &geo(&c, SIZE)), Flow::Unchanged);
     press(&mut app, &c, SIZE, &[key(Key::Home)]);
     assert_eq!(app.view().selected, 0);
     press(&mut app, &c, SIZE, &[key(Key::End), ch('k')]);
@@ -89,13 +95,16 @@ fn enter_opens_detail_and_esc_or_backspace_closes_it() {
     press(&mut app, &c, SIZE, &[ch('j'), key(Key::Enter)]);
     assert!(app.view().detail);
     assert_eq!(app.view().selected, 1);
-    assert_eq!(app.handle(&key(Key::Esc), &c, SIZE), Flow::Redraw);
+    assert_eq!(app.handle(&key(Key::Esc), &geo(&c, SIZE)), Flow::Redraw);
     assert!(!app.view().detail);
     press(&mut app, &c, SIZE, &[key(Key::Enter), key(Key::Backspace)]);
     assert!(!app.view().detail);
     // Text sections have nothing to open.
     let mut app = App::new(Section::About);
-    assert_eq!(app.handle(&key(Key::Enter), &c, SIZE), Flow::Unchanged);
+    assert_eq!(
+        app.handle(&key(Key::Enter), &geo(&c, SIZE)),
+        Flow::Unchanged
+    );
 }
 
 #[test]
@@ -123,14 +132,17 @@ fn text_scrolls_within_its_length() {
     let limit = ui::measure(&c, &app, small).scroll_limit();
     assert!(limit > 5, "about should not fit 40x15");
     assert_eq!(app.view().scroll, limit);
-    assert_eq!(app.handle(&ch('j'), &c, small), Flow::Unchanged);
+    assert_eq!(app.handle(&ch('j'), &geo(&c, small)), Flow::Unchanged);
     press(&mut app, &c, small, &[key(Key::PageUp)]);
     assert!(app.view().scroll < limit);
     press(&mut app, &c, small, &[ch('g')]);
     assert_eq!(app.view().scroll, 0);
     // At 80x24 nothing to scroll in Contact.
     let mut app = App::new(Section::Contact);
-    assert_eq!(app.handle(&key(Key::PageDown), &c, SIZE), Flow::Unchanged);
+    assert_eq!(
+        app.handle(&key(Key::PageDown), &geo(&c, SIZE)),
+        Flow::Unchanged
+    );
 }
 
 #[test]
@@ -160,14 +172,14 @@ fn list_offset_follows_the_selection_on_small_screens() {
 fn help_opens_with_question_mark_and_any_key_closes_it() {
     let c = shipped();
     let mut app = App::new(Section::About);
-    app.handle(&ch('?'), &c, SIZE);
+    app.handle(&ch('?'), &geo(&c, SIZE));
     assert!(app.help);
     // The key that closes the help does nothing else.
-    assert_eq!(app.handle(&key(Key::Tab), &c, SIZE), Flow::Redraw);
+    assert_eq!(app.handle(&key(Key::Tab), &geo(&c, SIZE)), Flow::Redraw);
     assert!(!app.help);
     assert_eq!(app.section, Section::About);
-    app.handle(&ch('?'), &c, SIZE);
-    assert_eq!(app.handle(&ch('q'), &c, SIZE), Flow::Quit);
+    app.handle(&ch('?'), &geo(&c, SIZE));
+    assert_eq!(app.handle(&ch('q'), &geo(&c, SIZE)), Flow::Quit);
 }
 
 #[test]
@@ -175,7 +187,7 @@ fn quits_on_q_ctrl_c_and_ctrl_d() {
     let c = shipped();
     for event in [ch('q'), ctrl('c'), ctrl('d')] {
         assert_eq!(
-            App::new(Section::About).handle(&event, &c, SIZE),
+            App::new(Section::About).handle(&event, &geo(&c, SIZE)),
             Flow::Quit
         );
     }
@@ -187,7 +199,7 @@ fn quits_on_q_ctrl_c_and_ctrl_d() {
         },
     });
     assert_eq!(
-        App::new(Section::About).handle(&alt_q, &c, SIZE),
+        App::new(Section::About).handle(&alt_q, &geo(&c, SIZE)),
         Flow::Unchanged
     );
 }
@@ -198,7 +210,7 @@ fn resize_keeps_the_selection_visible() {
     let mut app = App::new(Section::Insights);
     press(&mut app, &c, SIZE, &[key(Key::End)]);
     let small = Size { cols: 40, rows: 10 };
-    app.settle(&c, small);
+    app.settle(&geo(&c, small));
     let m = ui::measure(&c, &app, small);
     let item = &m.items[5];
     assert!(
@@ -232,16 +244,19 @@ fn clicking_a_tab_opens_its_section() {
     let mut app = App::new(Section::About);
     // At 80x24 the tabs are on row 1; " 4 Insights " starts after the first
     // three labels (9 + 14 + 10 columns) plus the column padding.
-    assert_eq!(app.handle(&click(1 + 33 + 2, 1), &c, SIZE), Flow::Redraw);
+    assert_eq!(
+        app.handle(&click(1 + 33 + 2, 1), &geo(&c, SIZE)),
+        Flow::Redraw
+    );
     assert_eq!(app.section, Section::Insights);
-    app.handle(&click(1, 1), &c, SIZE);
+    app.handle(&click(1, 1), &geo(&c, SIZE));
     assert_eq!(app.section, Section::About);
     // Compact selector at 40 columns: ‹ goes back, › goes forward.
     let small = Size { cols: 40, rows: 15 };
-    app.handle(&click(1, 1), &c, small);
+    app.handle(&click(1, 1), &geo(&c, small));
     assert_eq!(app.section, Section::Contact);
     let width = "‹ 6/6 Contact ›".chars().count() as u16;
-    app.handle(&click(1 + width - 1, 1), &c, small);
+    app.handle(&click(1 + width - 1, 1), &geo(&c, small));
     assert_eq!(app.section, Section::About);
 }
 
@@ -252,10 +267,10 @@ fn clicking_an_item_selects_it_and_a_second_click_opens_it() {
     let m = ui::measure(&c, &app, SIZE);
     // Body starts on row 5 at 80x24 (header, tabs, rule, title, blank).
     let row = 5 + m.items[2].start as u16;
-    app.handle(&click(10, row), &c, SIZE);
+    app.handle(&click(10, row), &geo(&c, SIZE));
     assert_eq!(app.view().selected, 2);
     assert!(!app.view().detail);
-    app.handle(&click(10, row), &c, SIZE);
+    app.handle(&click(10, row), &geo(&c, SIZE));
     assert!(app.view().detail);
 }
 
@@ -264,12 +279,12 @@ fn wheel_scrolls_text_and_moves_selection() {
     let c = shipped();
     let small = Size { cols: 40, rows: 15 };
     let mut app = App::new(Section::About);
-    app.handle(&wheel(MouseKind::ScrollDown), &c, small);
+    app.handle(&wheel(MouseKind::ScrollDown), &geo(&c, small));
     assert_eq!(app.view().scroll, 3);
-    app.handle(&wheel(MouseKind::ScrollUp), &c, small);
+    app.handle(&wheel(MouseKind::ScrollUp), &geo(&c, small));
     assert_eq!(app.view().scroll, 0);
     let mut app = App::new(Section::Insights);
-    app.handle(&wheel(MouseKind::ScrollDown), &c, small);
+    app.handle(&wheel(MouseKind::ScrollDown), &geo(&c, small));
     assert_eq!(app.view().selected, 1);
 }
 
@@ -278,18 +293,18 @@ fn m_toggles_mouse_capture_and_y_copies_the_email() {
     let c = shipped();
     let mut app = App::new(Section::About);
     assert!(app.mouse);
-    app.handle(&ch('m'), &c, SIZE);
+    app.handle(&ch('m'), &geo(&c, SIZE));
     assert!(!app.mouse);
     assert_eq!(app.notice, Some(Notice::MouseOff));
     assert_eq!(app.effects, [Effect::Mouse(false)]);
     // With capture off, clicks are not ours.
-    assert_eq!(app.handle(&click(36, 1), &c, SIZE), Flow::Unchanged);
+    assert_eq!(app.handle(&click(36, 1), &geo(&c, SIZE)), Flow::Unchanged);
     assert_eq!(app.section, Section::About);
     app.effects.clear();
-    app.handle(&ch('y'), &c, SIZE);
+    app.handle(&ch('y'), &geo(&c, SIZE));
     assert_eq!(app.effects, [Effect::Copy("akshaykbkale@gmail.com".into())]);
     assert_eq!(app.notice, Some(Notice::Copied));
-    app.handle(&ch('k'), &c, SIZE);
+    app.handle(&ch('k'), &geo(&c, SIZE));
     assert_eq!(app.notice, None, "any key clears the notice");
 }
 
@@ -300,6 +315,6 @@ fn ctrl_c_and_ctrl_d_quit_even_from_the_form() {
         let mut app = App::new(Section::About);
         press(&mut app, &c, SIZE, &[ch('c'), ch('A'), ch('q')]);
         assert!(app.form.is_some(), "q is text in the form");
-        assert_eq!(app.handle(&ctrl(key), &c, SIZE), Flow::Quit);
+        assert_eq!(app.handle(&ctrl(key), &geo(&c, SIZE)), Flow::Quit);
     }
 }

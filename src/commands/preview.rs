@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -125,43 +125,9 @@ async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) ->
         current_size(fixed),
     );
     let (tx, mut events) = mpsc::channel::<Event>(64);
-
-    // Keys: a thread reads stdin; the terminal is in raw mode, so bytes
-    // arrive as typed and go through the same parser a visitor's do.
-    let keys = tx.clone();
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buf = [0u8; 4096];
-        loop {
-            match stdin.read(&mut buf) {
-                Ok(0) | Err(_) => {
-                    let _ = keys.blocking_send(Event::InputClosed);
-                    return;
-                }
-                Ok(n) => {
-                    if keys.blocking_send(Event::Input(buf[..n].to_vec())).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-
-    // Saves: the content directory is watched; a settled burst of events
-    // is one reload. Swap and backup files trigger a reload too, which
-    // finds the content unchanged.
-    let changes = tx.clone();
-    let mut watcher = new_debouncer(SETTLE, move |result: DebounceEventResult| {
-        if result.is_ok_and(|events| !events.is_empty()) {
-            let _ = changes.blocking_send(Event::Changed);
-        }
-    })
-    .context("starting the file watcher")?;
-    watcher
-        .watcher()
-        .watch(&dir, RecursiveMode::Recursive)
-        .with_context(|| format!("watching {}", dir.display()))?;
-
+    read_keys(tx.clone());
+    // Dropping the watcher stops it: it lives as long as the loop.
+    let _watcher = watch_content(&dir, tx)?;
     let mut resized = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         .context("listening for window changes")?;
     write(&tui.enter())?;
@@ -186,6 +152,48 @@ async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) ->
             write(&tui.frame())?;
         }
     }
+}
+
+/// Keys: a thread reads stdin; the terminal is in raw mode, so bytes
+/// arrive as typed and go through the same parser a visitor's do.
+fn read_keys(events: mpsc::Sender<Event>) {
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => {
+                    let _ = events.blocking_send(Event::InputClosed);
+                    return;
+                }
+                Ok(n) => {
+                    if events
+                        .blocking_send(Event::Input(buf[..n].to_vec()))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Saves: the content directory is watched; a settled burst of events is
+/// one reload. Swap and backup files trigger a reload too, which finds the
+/// content unchanged.
+fn watch_content(dir: &Path, events: mpsc::Sender<Event>) -> Result<Debouncer<RecommendedWatcher>> {
+    let mut watcher = new_debouncer(SETTLE, move |result: DebounceEventResult| {
+        if result.is_ok_and(|events| !events.is_empty()) {
+            let _ = events.blocking_send(Event::Changed);
+        }
+    })
+    .context("starting the file watcher")?;
+    watcher
+        .watcher()
+        .watch(dir, RecursiveMode::Recursive)
+        .with_context(|| format!("watching {}", dir.display()))?;
+    Ok(watcher)
 }
 
 /// Loads the content again: valid content replaces what is shown (the

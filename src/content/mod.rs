@@ -59,166 +59,127 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
 /// Like [`load`], also returning warnings: content that is valid but
 /// will look bad (located like problems, message starting "warning: ").
 pub fn load_with_warnings(dir: &Path) -> Result<(Content, Vec<Problem>), ContentError> {
-    let mut problems = Vec::new();
-    let mut warnings = Vec::new();
-    let mut out = Found {
-        problems: &mut problems,
-        warnings: &mut warnings,
+    let mut load = Loader {
+        dir,
+        problems: Vec::new(),
+        warnings: Vec::new(),
     };
-    let profile = load_file(
-        dir,
-        FILES[0],
-        validate::profile,
-        validate::no_warnings,
-        &mut out,
-    );
-    let experience = load_file(
-        dir,
+    let profile = load.file(FILES[0], validate::profile, validate::no_warnings);
+    let experience = load.file(
         FILES[1],
         validate::experience,
         validate::experience_warnings,
-        &mut out,
     );
-    let skills = load_file(
-        dir,
-        FILES[2],
-        validate::skills,
-        validate::skills_warnings,
-        &mut out,
-    );
-    let insights = load_file(
-        dir,
-        FILES[3],
-        validate::insights,
-        validate::insights_warnings,
-        &mut out,
-    );
-    let projects = load_file(
-        dir,
-        FILES[4],
-        validate::projects,
-        validate::projects_warnings,
-        &mut out,
-    );
-    let contact = load_file(
-        dir,
-        FILES[5],
-        validate::contact,
-        validate::contact_warnings,
-        &mut out,
-    );
+    let skills = load.file(FILES[2], validate::skills, validate::skills_warnings);
+    let insights = load.file(FILES[3], validate::insights, validate::insights_warnings);
+    let projects = load.file(FILES[4], validate::projects, validate::projects_warnings);
+    let contact = load.file(FILES[5], validate::contact, validate::contact_warnings);
     let theme = if dir.join(THEME_FILE).exists() {
-        load_file(
-            dir,
-            THEME_FILE,
-            validate::no_warnings,
-            validate::no_warnings,
-            &mut out,
-        )
+        load.file(THEME_FILE, validate::no_warnings, validate::no_warnings)
     } else {
         Some(Palette::default())
     };
-    match (
-        profile, experience, skills, insights, projects, contact, theme,
-    ) {
-        (
-            Some(profile),
-            Some(experience),
-            Some(skills),
-            Some(insights),
-            Some(projects),
-            Some(contact),
-            Some(theme),
-        ) if problems.is_empty() => Ok((
-            Content {
-                profile,
-                experience,
-                skills,
-                insights,
-                projects,
-                contact,
-                theme,
-            },
-            warnings,
-        )),
-        _ => Err(ContentError { problems }),
+    let content = (|| {
+        Some(Content {
+            profile: profile?,
+            experience: experience?,
+            skills: skills?,
+            insights: insights?,
+            projects: projects?,
+            contact: contact?,
+            theme: theme?,
+        })
+    })();
+    match content {
+        Some(content) if load.problems.is_empty() => Ok((content, load.warnings)),
+        _ => Err(ContentError {
+            problems: load.problems,
+        }),
     }
 }
 
-/// Where a file's problems and warnings go.
-struct Found<'a> {
-    problems: &'a mut Vec<Problem>,
-    warnings: &'a mut Vec<Problem>,
+/// Reads the files of one content directory, gathering every file's
+/// problems and warnings.
+struct Loader<'a> {
+    dir: &'a Path,
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
-/// Reads one file: bytes → UTF-8 → TOML → schema → rules → warnings.
-/// Problems are appended; the value is returned only when the file itself
-/// is sound.
-fn load_file<T: DeserializeOwned>(
-    dir: &Path,
-    name: &str,
-    rules: fn(&T) -> Vec<Finding>,
-    lints: fn(&T) -> Vec<Finding>,
-    found: &mut Found,
-) -> Option<T> {
-    let problems = &mut *found.problems;
-    let path = dir.join(name);
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            problems.push(Problem::at(&path, "", 0, format!("cannot read file: {e}")));
-            return None;
-        }
-    };
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
-            problems.push(Problem::at(
-                &path,
-                valid,
-                valid.len(),
-                "file is not valid UTF-8 text",
-            ));
-            return None;
-        }
-    };
-    let value: T = match toml::from_str(text) {
-        Ok(value) => value,
-        Err(e) => {
-            problems.push(Problem::at_span(&path, text, e.span(), tidy(e.message())));
-            return None;
-        }
-    };
-    let before = problems.len();
-    if let Some(index) = SpanIndex::parse(text) {
+impl Loader<'_> {
+    /// Reads one file: bytes → UTF-8 → TOML → schema → rules → warnings.
+    /// Problems are gathered; the value is returned only when the file
+    /// itself is sound.
+    fn file<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        rules: fn(&T) -> Vec<Finding>,
+        lints: fn(&T) -> Vec<Finding>,
+    ) -> Option<T> {
+        let path = self.dir.join(name);
+        let parsed = read_text(&path).and_then(|text| {
+            let value = toml::from_str::<T>(&text)
+                .map_err(|e| Problem::at_span(&path, &text, e.span(), tidy(e.message())))?;
+            Ok((text, value))
+        });
+        let (text, value) = match parsed {
+            Ok(parsed) => parsed,
+            Err(problem) => {
+                self.problems.push(problem);
+                return None;
+            }
+        };
+        // Spans only locate problems; TOML that parsed always has them.
+        let Some(index) = SpanIndex::parse(&text) else {
+            return Some(value);
+        };
+        let before = self.problems.len();
         for (span, c) in index.control_characters() {
             let message = format!("text contains the control character U+{:04X}", c as u32);
-            problems.push(Problem::at(&path, text, span.start, message));
+            self.problems
+                .push(Problem::at(&path, &text, span.start, message));
         }
         for finding in rules(&value) {
             let span = index.locate(&finding.path);
-            problems.push(Problem::at_span(&path, text, span, finding.message));
+            self.problems
+                .push(Problem::at_span(&path, &text, span, finding.message));
         }
-        if problems.len() == before {
-            for (span, width) in index.long_words(COLUMN) {
-                let message = format!(
-                    "warning: a word {width} columns wide is wider than the screen's text column ({COLUMN}); it will be broken mid-word"
-                );
-                found
-                    .warnings
-                    .push(Problem::at(&path, text, span.start, message));
-            }
-            for finding in lints(&value) {
-                let span = index.locate(&finding.path);
-                let message = format!("warning: {}", finding.message);
-                found
-                    .warnings
-                    .push(Problem::at_span(&path, text, span, message));
-            }
+        if self.problems.len() > before {
+            return None;
+        }
+        self.warn(&path, &text, &index, lints(&value));
+        Some(value)
+    }
+
+    /// Valid content that will look bad: words too wide for the text
+    /// column, and what `lints` found.
+    fn warn(&mut self, path: &Path, text: &str, index: &SpanIndex, lints: Vec<Finding>) {
+        for (span, width) in index.long_words(COLUMN) {
+            let message = format!(
+                "warning: a word {width} columns wide is wider than the screen's text column ({COLUMN}); it will be broken mid-word"
+            );
+            self.warnings
+                .push(Problem::at(path, text, span.start, message));
+        }
+        for finding in lints {
+            let span = index.locate(&finding.path);
+            let message = format!("warning: {}", finding.message);
+            self.warnings
+                .push(Problem::at_span(path, text, span, message));
         }
     }
-    (problems.len() == before).then_some(value)
+}
+
+/// A file's text, or the problem with reading it as UTF-8.
+fn read_text(path: &Path) -> Result<String, Problem> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Problem::at(path, "", 0, format!("cannot read file: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid_up_to = e.utf8_error().valid_up_to();
+        let valid = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+        Problem::at(path, valid, valid.len(), "file is not valid UTF-8 text")
+    })
 }
 
 /// toml's messages can span lines; one problem is one line.

@@ -15,6 +15,8 @@ use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::text::counted;
+
 /// The connection limits, from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -147,8 +149,9 @@ impl Gate {
         why
     }
 
-    /// Connections open now (for logs and tests).
-    pub fn open_connections(&self, max: usize) -> usize {
+    /// Connections open now.
+    #[cfg(test)]
+    fn open_connections(&self, max: usize) -> usize {
         max.saturating_sub(self.global.available_permits())
     }
 
@@ -164,9 +167,8 @@ impl Gate {
                 full,
                 per_ip,
                 rate,
-                "refused {} connection{} over the limits",
-                full + per_ip + rate,
-                if full + per_ip + rate == 1 { "" } else { "s" }
+                "refused {} over the limits",
+                counted((full + per_ip + rate) as usize, "connection")
             );
         }
         self.rate.retain_recent();

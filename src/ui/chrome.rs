@@ -8,7 +8,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::put::put;
 use super::theme::Theme;
-use crate::app::{App, Section, View};
+use crate::app::{App, Section};
 use crate::content::Content;
 use crate::text::wrap;
 
@@ -137,55 +137,16 @@ pub fn title(area: Rect, buf: &mut Buffer, subtitle: &str, position: &str, theme
     }
 }
 
+/// A key hint: (key, action, priority: higher stays longer).
+type Hint = (&'static str, &'static str, u8);
+
 /// Key hints for what can be done right now, least important dropped first
 /// when they do not fit; `scrolls` says whether the text is longer than
 /// the screen (no scroll hint when there is nothing to scroll).
-pub fn footer(
-    area: Rect,
-    buf: &mut Buffer,
-    section: Section,
-    view: &View,
-    app: &App,
-    scrolls: bool,
-    theme: &Theme,
-) {
-    // (key, action, priority: higher stays longer)
-    let form = app.form.as_ref().filter(|_| section == Section::Contact);
-    let hints: &[(&str, &str, u8)] = if app.help {
-        &[("esc", "close help", 2), ("q", "quit", 3)]
-    } else if form.is_some() {
-        &[
-            ("tab", "next field", 3),
-            ("ctrl-s", "send", 4),
-            ("esc", "leave the form", 2),
-        ]
-    } else if view.detail {
-        &[
-            ("↑↓", "scroll", 1),
-            ("esc", "back", 4),
-            ("←→", "sections", 2),
-            ("?", "help", 3),
-            ("q", "quit", 5),
-        ]
-    } else if section.is_list() {
-        &[
-            ("↑↓", "select", 1),
-            ("enter", "open", 4),
-            ("←→", "sections", 2),
-            ("?", "help", 3),
-            ("q", "quit", 5),
-        ]
-    } else {
-        &[
-            ("↑↓", "scroll", 1),
-            ("←→", "sections", 2),
-            ("?", "help", 3),
-            ("q", "quit", 5),
-        ]
-    };
+pub fn footer(area: Rect, buf: &mut Buffer, app: &App, scrolls: bool, theme: &Theme) {
     let width = usize::from(area.width);
-    let cost = |h: &(&str, &str, u8)| h.0.width() + 1 + h.1.width();
-    let mut shown: Vec<_> = hints
+    let cost = |h: &Hint| h.0.width() + 1 + h.1.width();
+    let mut shown: Vec<Hint> = hints(app)
         .iter()
         .filter(|h| scrolls || h.1 != "scroll")
         .copied()
@@ -207,9 +168,45 @@ pub fn footer(
             if x >= area.right() {
                 return;
             }
-            let next = put(buf, x, area.y, text, usize::from(area.right() - x), style);
-            x = next;
+            x = put(buf, x, area.y, text, usize::from(area.right() - x), style);
         }
+    }
+}
+
+/// The keys that do something on the app's screen right now.
+fn hints(app: &App) -> &'static [Hint] {
+    let form_open = app.form.is_some() && app.section == Section::Contact;
+    if app.help {
+        &[("esc", "close help", 2), ("q", "quit", 3)]
+    } else if form_open {
+        &[
+            ("tab", "next field", 3),
+            ("ctrl-s", "send", 4),
+            ("esc", "leave the form", 2),
+        ]
+    } else if app.view().detail {
+        &[
+            ("↑↓", "scroll", 1),
+            ("esc", "back", 4),
+            ("←→", "sections", 2),
+            ("?", "help", 3),
+            ("q", "quit", 5),
+        ]
+    } else if app.section.is_list() {
+        &[
+            ("↑↓", "select", 1),
+            ("enter", "open", 4),
+            ("←→", "sections", 2),
+            ("?", "help", 3),
+            ("q", "quit", 5),
+        ]
+    } else {
+        &[
+            ("↑↓", "scroll", 1),
+            ("←→", "sections", 2),
+            ("?", "help", 3),
+            ("q", "quit", 5),
+        ]
     }
 }
 

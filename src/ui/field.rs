@@ -26,6 +26,26 @@ pub fn render(
     if area.is_empty() {
         return;
     }
+    label_row(field, label, focused, area, buf, theme);
+    let text_area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    if text_area.height > 0 {
+        text_rows_at(field, focused, text_area, buf, theme);
+    }
+}
+
+/// The label on the left, the character counter on the right.
+fn label_row(
+    field: &TextField,
+    label: &str,
+    focused: bool,
+    area: Rect,
+    buf: &mut Buffer,
+    theme: &Theme,
+) {
     let width = usize::from(area.width);
     let counter = format!("{}/{}", field.chars(), field.max_chars());
     let label_style = if focused { theme.heading } else { theme.muted };
@@ -37,50 +57,34 @@ pub fn render(
         } else {
             theme.muted
         };
-        put(
-            buf,
-            area.right() - counter.width() as u16,
-            area.y,
-            &counter,
-            width,
-            style,
-        );
+        let x = area.right() - counter.width() as u16;
+        put(buf, x, area.y, &counter, width, style);
     }
-    let text_area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    if text_area.height == 0 {
-        return;
-    }
+}
+
+/// The wrapped text behind its gutter, scrolled to the cursor, which is
+/// shown as a reverse-video cell when the field has the focus.
+fn text_rows_at(field: &TextField, focused: bool, area: Rect, buf: &mut Buffer, theme: &Theme) {
     let gutter_style = if focused { theme.marker } else { theme.border };
-    let inner = usize::from(text_area.width.saturating_sub(2)).max(1);
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
     let lines = visual_lines(field.text(), inner);
     let (cursor_line, cursor_col) = cursor_position(field, &lines);
-    let visible = usize::from(text_area.height);
-    let first = (cursor_line + 1).saturating_sub(visible);
-    for (row, y) in (text_area.y..text_area.bottom()).enumerate() {
-        put(
-            buf,
-            text_area.x,
-            y,
-            "│ ",
-            usize::from(text_area.width),
-            gutter_style,
-        );
+    let first = (cursor_line + 1).saturating_sub(usize::from(area.height));
+    for (row, y) in (area.y..area.bottom()).enumerate() {
+        put(buf, area.x, y, "│ ", usize::from(area.width), gutter_style);
         let Some(&(start, end)) = lines.get(first + row) else {
             continue;
         };
-        if text_area.width > 2 {
-            let x = text_area.x + 2;
-            put(buf, x, y, &field.text()[start..end], inner, theme.base);
-            if focused && first + row == cursor_line {
-                let cx = x + (cursor_col.min(inner - 1)) as u16;
-                if cx < text_area.right() {
-                    let cell = &mut buf[(cx, y)];
-                    cell.set_style(cell.style().add_modifier(Modifier::REVERSED));
-                }
+        if area.width <= 2 {
+            continue;
+        }
+        let x = area.x + 2;
+        put(buf, x, y, &field.text()[start..end], inner, theme.base);
+        if focused && first + row == cursor_line {
+            let cx = x + (cursor_col.min(inner - 1)) as u16;
+            if cx < area.right() {
+                let cell = &mut buf[(cx, y)];
+                cell.set_style(cell.style().add_modifier(Modifier::REVERSED));
             }
         }
     }

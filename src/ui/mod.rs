@@ -19,13 +19,11 @@ pub mod put;
 mod skills;
 pub mod theme;
 
-use std::ops::Range;
-
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use crate::app::{App, Notice, Section, View};
+use crate::app::{App, Geometry, Hit, Measure, Notice, Section, View};
 use crate::content::Content;
 use crate::term::render::Link;
 use crate::term::size::Size;
@@ -116,63 +114,29 @@ pub fn section_doc<'a>(content: &'a Content, app: &App, width: u16) -> Doc<'a> {
     }
 }
 
-/// The geometry of a section's body at a terminal size.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Measure {
-    pub body_rows: usize,
-    pub doc_rows: usize,
-    pub items: Vec<Range<usize>>,
+/// The screen at `size` as the app needs to know it, measured with this
+/// module's layout.
+pub fn geometry(content: &Content, size: Size) -> Geometry<'_> {
+    Geometry::new(content, size, measure, hit)
 }
 
-impl Measure {
-    pub fn new(doc: &Doc, body_rows: usize) -> Measure {
-        Measure {
-            body_rows,
-            doc_rows: doc.rows.len(),
-            items: doc.items.clone(),
-        }
-    }
-
-    /// The furthest a text can scroll: its last row at the bottom.
-    pub fn scroll_limit(&self) -> usize {
-        self.doc_rows.saturating_sub(self.body_rows)
-    }
-
-    /// The list offset that keeps the selected item in view, moving as
-    /// little as possible from the stored one.
-    pub fn list_offset(&self, view: &View) -> usize {
-        let mut offset = view.offset.min(self.scroll_limit());
-        if let Some(item) = self.items.get(view.selected) {
-            if item.end > offset + self.body_rows {
-                offset = item.end.saturating_sub(self.body_rows);
-            }
-            if item.start < offset {
-                offset = item.start;
-            }
-        }
-        offset
-    }
-
-    /// Items that fit in one page, at least one.
-    pub fn items_per_page(&self) -> usize {
-        match self.items.len() {
-            0 => 1,
-            n => (self.body_rows * n / self.doc_rows.max(1)).max(1),
-        }
-    }
-}
-
+/// The geometry of the app's current section at a terminal size.
 pub fn measure(content: &Content, app: &App, size: Size) -> Measure {
     let area = Rect::new(0, 0, size.cols, size.rows);
     let Some(areas) = layout(area) else {
-        return Measure {
-            body_rows: 0,
-            doc_rows: 0,
-            items: Vec::new(),
-        };
+        return Measure::default();
     };
     let doc = section_doc(content, app, areas.body.width);
-    Measure::new(&doc, usize::from(areas.body.height))
+    measured(&doc, areas.body)
+}
+
+/// How `doc` measures in a body of `body`'s height.
+fn measured(doc: &Doc, body: Rect) -> Measure {
+    Measure {
+        body_rows: usize::from(body.height),
+        doc_rows: doc.rows.len(),
+        items: doc.items.clone(),
+    }
 }
 
 /// The whole screen for one visitor.
@@ -185,27 +149,61 @@ pub struct Screen<'a> {
     pub problems: &'a [String],
 }
 
+/// The current section's body, laid out for the screen it is drawn on.
+struct Body<'a> {
+    doc: Doc<'a>,
+    measure: Measure,
+    /// The first row of the doc on screen.
+    first: usize,
+}
+
 impl Screen<'_> {
     /// Draws the screen into `area` of `buf`; the hyperlinks it placed.
     pub fn draw(&self, area: Rect, buf: &mut Buffer) -> Vec<Link> {
         let area = area.intersection(buf.area);
         let Some(areas) = layout(area) else {
             chrome::too_small(area, buf, self.theme);
-            if !self.problems.is_empty() {
-                help::problems(area, buf, self.problems, self.theme);
-            }
+            self.overlay(area, buf);
             return Vec::new();
         };
-        let section = self.app.section;
-        let view = self.app.view();
-        let doc = section_doc(self.content, self.app, areas.body.width);
-        let m = Measure::new(&doc, usize::from(areas.body.height));
-        let first = if view.scrolls_text(section) {
-            view.scroll.min(m.scroll_limit())
-        } else {
-            m.list_offset(view)
-        };
+        let body = self.body(areas.body);
+        self.chrome(&areas, &body, buf);
+        let links = self.content_area(&areas, &body, buf);
+        self.footer(&areas, &body, buf);
+        if self.overlay(area, buf) {
+            // Links under an overlay are hidden: none are placed.
+            return Vec::new();
+        }
+        links
+    }
 
+    fn body(&self, area: Rect) -> Body<'_> {
+        let doc = section_doc(self.content, self.app, area.width);
+        let measure = measured(&doc, area);
+        let view = self.app.view();
+        let first = if view.scrolls_text(self.app.section) {
+            view.scroll.min(measure.scroll_limit())
+        } else {
+            measure.list_offset(view)
+        };
+        Body {
+            doc,
+            measure,
+            first,
+        }
+    }
+
+    /// The open contact form, when it is what the body shows.
+    fn form(&self) -> Option<&crate::app::form::Form> {
+        self.app
+            .form
+            .as_ref()
+            .filter(|_| self.app.section == Section::Contact)
+    }
+
+    /// Header, tabs, rule and the section's title line.
+    fn chrome(&self, areas: &Areas, body: &Body, buf: &mut Buffer) {
+        let section = self.app.section;
         if let Some(header) = areas.header {
             chrome::header(header, buf, self.content, self.theme);
         }
@@ -213,18 +211,23 @@ impl Screen<'_> {
         if let Some(rule) = areas.rule {
             chrome::rule(rule, buf, self.theme);
         }
-        let form = self
-            .app
-            .form
-            .as_ref()
-            .filter(|_| section == Section::Contact);
-        let position = match form {
+        let position = match self.form() {
             Some(_) => String::new(),
-            None => position_label(self.content, section, view, first, &m),
+            None => position_label(
+                self.content,
+                section,
+                self.app.view(),
+                body.first,
+                &body.measure,
+            ),
         };
         let subtitle = subtitle(self.content, section);
         chrome::title(areas.title, buf, subtitle, &position, self.theme);
-        let links = match form {
+    }
+
+    /// The section's text, or the contact form; the links placed.
+    fn content_area(&self, areas: &Areas, body: &Body, buf: &mut Buffer) -> Vec<Link> {
+        match self.form() {
             Some(form) => {
                 form::draw(
                     form,
@@ -235,8 +238,12 @@ impl Screen<'_> {
                 );
                 Vec::new()
             }
-            None => paint_rows(&doc, first, areas.body, buf, self.theme),
-        };
+            None => paint_rows(&body.doc, body.first, areas.body, buf, self.theme),
+        }
+    }
+
+    /// The key hints, or a notice in their place.
+    fn footer(&self, areas: &Areas, body: &Body, buf: &mut Buffer) {
         match self.app.notice {
             Some(notice) => {
                 let text = notice_text(notice, self.content);
@@ -250,27 +257,24 @@ impl Screen<'_> {
                 );
             }
             None => {
-                let scrolls = m.scroll_limit() > 0;
-                chrome::footer(
-                    areas.footer,
-                    buf,
-                    section,
-                    view,
-                    self.app,
-                    scrolls,
-                    self.theme,
-                );
+                let scrolls = body.measure.scroll_limit() > 0;
+                chrome::footer(areas.footer, buf, self.app, scrolls, self.theme);
             }
         }
+    }
+
+    /// Content problems or the help, over everything; whether one was
+    /// drawn.
+    fn overlay(&self, area: Rect, buf: &mut Buffer) -> bool {
         if !self.problems.is_empty() {
             help::problems(area, buf, self.problems, self.theme);
-            return Vec::new();
+            return true;
         }
-        if self.app.help {
+        if self.app.help && layout(area).is_some() {
             help::overlay(area, buf, self.theme);
-            return Vec::new();
+            return true;
         }
-        links
+        false
     }
 }
 
@@ -278,16 +282,6 @@ impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         self.draw(area, buf);
     }
-}
-
-/// What a mouse click at a screen position means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hit {
-    Tab(Section),
-    PrevSection,
-    NextSection,
-    /// A list item, by index.
-    Item(usize),
 }
 
 /// Hit-tests a click with the same layout the screen was drawn with.

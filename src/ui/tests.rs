@@ -344,3 +344,49 @@ fn scroll_hint_only_when_there_is_something_to_scroll() {
     let short = text(&render(&content, &App::new(Section::About), 100, 15));
     assert!(short[14].contains("↑↓ scroll"), "{:?}", short[14]);
 }
+
+/// Regression: at 40 columns the Contact keys line was cut to "y copy my".
+#[test]
+fn contact_keys_wrap_on_narrow_screens() {
+    let content = shipped();
+    let app = App::new(Section::Contact);
+    let wide = text(&render(&content, &app, 80, 24));
+    assert!(
+        wide.iter()
+            .any(|l| l.contains("c write me a message here   y copy my email")),
+        "{wide:#?}"
+    );
+    for cols in [40, 30] {
+        let lines = text(&render(&content, &app, cols, 30));
+        let joined = lines.join("\n");
+        assert!(joined.contains("copy my email"), "{cols}: {joined}");
+        assert!(
+            lines.iter().any(|l| l.trim_start().starts_with("y ")),
+            "{cols}: {joined}"
+        );
+    }
+}
+
+/// The form's failure line names the owner's address in full on a phone,
+/// where one row would cut it off.
+#[test]
+fn form_failure_wraps_so_the_address_shows_whole() {
+    use crate::app::form::{Answer, Form};
+    let content = shipped();
+    let mut app = App::new(Section::Contact);
+    let mut form = Form::new();
+    form.answer(Answer::Failed);
+    app.form = Some(form);
+    for (cols, rows) in [(80, 24), (40, 20), (40, 15)] {
+        let joined = text(&render(&content, &app, cols, rows)).join("\n");
+        assert!(
+            joined.contains("couldn't save your message"),
+            "{cols}x{rows}: {joined}"
+        );
+        assert!(
+            joined.contains(&content.contact.email),
+            "{cols}x{rows}: {joined}"
+        );
+        assert!(joined.contains("[ Send ]"), "{cols}x{rows}: {joined}");
+    }
+}

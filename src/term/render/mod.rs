@@ -9,6 +9,8 @@
 //! being drawn); `release` drops both while the visitor is idle, and the
 //! next frame then repaints the whole screen.
 
+mod pool;
+
 use std::fmt::Write as _;
 
 use ratatui::buffer::{Buffer, Cell, CellWidth};
@@ -68,7 +70,7 @@ impl Renderer {
     /// Forgets the screen's contents: the next frame repaints everything.
     pub fn forget(&mut self) {
         if let Some((buf, _)) = self.shown.take() {
-            give_back(buf);
+            pool::give_back(buf);
         }
     }
 
@@ -76,7 +78,7 @@ impl Renderer {
     pub fn release(&mut self) {
         self.forget();
         if let Some(buf) = self.spare.take() {
-            give_back(buf);
+            pool::give_back(buf);
         }
     }
 
@@ -94,10 +96,10 @@ impl Renderer {
                 buf
             }
             Some(other) => {
-                give_back(other);
-                take_buffer(area)
+                pool::give_back(other);
+                pool::take(area)
             }
-            None => take_buffer(area),
+            None => pool::take(area),
         };
         let mut links = draw(&mut next);
         if !self.hyperlinks {
@@ -153,40 +155,6 @@ fn is_blank(cell: &Cell) -> bool {
         && cell.modifier.is_empty()
 }
 
-/// Screen buffers given back by released sessions, reused for the next
-/// first frames so they do not allocate and free 50–80 KB each. Bounded in
-/// count and in the size of what is kept.
-static POOL: std::sync::Mutex<Vec<Buffer>> = std::sync::Mutex::new(Vec::new());
-const POOL_MAX: usize = 32;
-const POOL_MAX_CELLS: usize = 200 * 60;
-
-fn take_buffer(area: Rect) -> Buffer {
-    let pooled = POOL.lock().map(|mut pool| pool.pop()).unwrap_or(None);
-    match pooled {
-        Some(mut buf) => {
-            if buf.area == area {
-                buf.reset();
-            } else {
-                buf.resize(area);
-                buf.reset();
-            }
-            buf
-        }
-        None => Buffer::empty(area),
-    }
-}
-
-fn give_back(buf: Buffer) {
-    if buf.content().len() > POOL_MAX_CELLS {
-        return;
-    }
-    if let Ok(mut pool) = POOL.lock()
-        && pool.len() < POOL_MAX
-    {
-        pool.push(buf);
-    }
-}
-
 /// Writes `updates` (cells of `next`, in screen order).
 fn write_cells<'a>(
     updates: impl Iterator<Item = (u16, u16, &'a Cell)>,
@@ -194,70 +162,107 @@ fn write_cells<'a>(
     links: &[Link],
     out: &mut FrameBuf,
 ) {
-    let mut pen = PLAIN;
-    let mut cursor: Option<(u16, u16)> = None;
-    let mut open_link: Option<usize> = None;
-    let mut scratch = String::new();
+    let mut w = CellWriter {
+        next,
+        links,
+        out,
+        pen: PLAIN,
+        cursor: None,
+        open_link: None,
+        scratch: String::new(),
+    };
     for (x, y, cell) in updates {
-        let link = links.iter().position(|l| l.covers(x, y));
+        w.cell(x, y, cell);
+    }
+    w.finish();
+}
+
+/// The terminal's state as the cells are written: pen, cursor, open link.
+struct CellWriter<'a, 'o> {
+    next: &'a Buffer,
+    links: &'a [Link],
+    out: &'o mut FrameBuf,
+    pen: Pen,
+    /// Where the terminal's cursor is, when known.
+    cursor: Option<(u16, u16)>,
+    open_link: Option<usize>,
+    /// Reused for escape sequences with numbers in them.
+    scratch: String,
+}
+
+impl CellWriter<'_, '_> {
+    fn cell(&mut self, x: u16, y: u16, cell: &Cell) {
+        let link = self.links.iter().position(|l| l.covers(x, y));
         // Close a link before moving on, so no cell in between joins it.
-        if link != open_link && open_link.is_some() {
-            out.extend(b"\x1b]8;;\x1b\\");
-            open_link = None;
+        if link != self.open_link && self.open_link.is_some() {
+            self.out.extend(b"\x1b]8;;\x1b\\");
+            self.open_link = None;
         }
-        if cursor != Some((x, y)) {
-            // A short gap on the same row is cheaper to print than to jump,
-            // when it needs no change of pen or link.
-            let fill = cursor
-                .filter(|&(cx, cy)| cy == y && cx < x && x - cx <= MAX_FILL)
-                .map(|(cx, _)| cx)
-                .filter(|&cx| (cx..x).all(|gx| plain_fill(next, gx, y, pen, links, open_link)));
-            match fill {
-                Some(cx) => {
-                    for gx in cx..x {
-                        out.extend(symbol(&next[(gx, y)]).as_bytes());
-                    }
-                }
-                None => {
-                    scratch.clear();
-                    let _ = write!(scratch, "\x1b[{};{}H", y + 1, x + 1);
-                    out.extend(scratch.as_bytes());
-                }
-            }
+        if self.cursor != Some((x, y)) {
+            self.move_to(x, y);
         }
         if let Some(i) = link
-            && open_link != link
+            && self.open_link != link
         {
-            scratch.clear();
-            let _ = write!(scratch, "\x1b]8;id=sf{i};{}\x1b\\", links[i].url);
-            out.extend(scratch.as_bytes());
-            open_link = link;
+            self.scratch.clear();
+            let _ = write!(self.scratch, "\x1b]8;id=sf{i};{}\x1b\\", self.links[i].url);
+            self.out.extend(self.scratch.as_bytes());
+            self.open_link = link;
         }
         let want = Pen {
             fg: cell.fg,
             bg: cell.bg,
             modifier: cell.modifier,
         };
-        if want != pen {
-            set_pen(pen, want, &mut scratch);
-            out.extend(scratch.as_bytes());
-            pen = want;
+        if want != self.pen {
+            set_pen(self.pen, want, &mut self.scratch);
+            self.out.extend(self.scratch.as_bytes());
+            self.pen = want;
         }
         let symbol = symbol(cell);
-        out.extend(symbol.as_bytes());
+        self.out.extend(symbol.as_bytes());
         // Advance as ratatui's diff counts widths, so the two agree.
         let width = if symbol == cell.symbol() {
             cell.cell_width()
         } else {
             1
         };
-        cursor = Some((x.saturating_add(width.max(1)), y));
+        self.cursor = Some((x.saturating_add(width.max(1)), y));
     }
-    if open_link.is_some() {
-        out.extend(b"\x1b]8;;\x1b\\");
+
+    /// Moves the cursor: a short gap on the same row is cheaper to print
+    /// than to jump, when it needs no change of pen or link.
+    fn move_to(&mut self, x: u16, y: u16) {
+        let fill = self
+            .cursor
+            .filter(|&(cx, cy)| cy == y && cx < x && x - cx <= MAX_FILL)
+            .map(|(cx, _)| cx)
+            .filter(|&cx| {
+                (cx..x).all(|gx| plain_fill(self.next, gx, y, self.pen, self.links, self.open_link))
+            });
+        match fill {
+            Some(cx) => {
+                for gx in cx..x {
+                    self.out.extend(symbol(&self.next[(gx, y)]).as_bytes());
+                }
+            }
+            None => {
+                self.scratch.clear();
+                let _ = write!(self.scratch, "\x1b[{};{}H", y + 1, x + 1);
+                self.out.extend(self.scratch.as_bytes());
+            }
+        }
     }
-    if pen != PLAIN {
-        out.extend(b"\x1b[0m");
+
+    /// Closes an open link and resets the pen, so the frame leaves the
+    /// terminal as it found it.
+    fn finish(self) {
+        if self.open_link.is_some() {
+            self.out.extend(b"\x1b]8;;\x1b\\");
+        }
+        if self.pen != PLAIN {
+            self.out.extend(b"\x1b[0m");
+        }
     }
 }
 

@@ -1,10 +1,14 @@
-//! The command line: `serve` (the default) and `check`, each flag also
-//! readable from an `SSHFOLIO_*` environment variable.
+//! The command line: every subcommand — `serve` (the default), `check`,
+//! `preview`, `init`, `messages`, `stats` — with its flags, each flag also
+//! readable from an `SSHFOLIO_*` environment variable, and the parsers of
+//! flag values (`--mark-read ID|all`, `--size COLSxROWS`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::term::size::{self, Size};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,8 +47,8 @@ pub struct PreviewArgs {
     #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
     pub content: PathBuf,
     /// Draw at this size instead of the terminal's, e.g. 40x20 for a phone.
-    #[arg(long, value_name = "COLSxROWS", value_parser = crate::commands::preview::parse_size)]
-    pub size: Option<crate::term::size::Size>,
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_size)]
+    pub size: Option<Size>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -66,7 +70,7 @@ pub struct MessagesArgs {
     pub unread: bool,
     /// Mark a message read, by id, or `all`.
     #[arg(long, value_name = "ID|all")]
-    pub mark_read: Option<crate::commands::Mark>,
+    pub mark_read: Option<Mark>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -174,5 +178,68 @@ impl Cli {
     /// The subcommand to run, serving when none was given.
     pub fn command(self) -> Command {
         self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+/// Which messages `--mark-read` marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    One(i64),
+    All,
+}
+
+impl std::str::FromStr for Mark {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(Mark::All),
+            id => id
+                .parse()
+                .map(Mark::One)
+                .map_err(|_| format!("expected a message id or `all`, got {id:?}")),
+        }
+    }
+}
+
+/// Parses `--size COLSxROWS`.
+pub fn parse_size(text: &str) -> Result<Size, String> {
+    let (cols, rows) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected COLSxROWS, like 40x20 (got {text:?})"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("expected COLSxROWS with positive numbers (got {text:?})"))
+    };
+    Ok(size::clamp(number(cols)?, number(rows)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_mark_targets() {
+        assert_eq!("all".parse::<Mark>(), Ok(Mark::All));
+        assert_eq!("12".parse::<Mark>(), Ok(Mark::One(12)));
+        assert!("twelve".parse::<Mark>().is_err());
+    }
+
+    #[test]
+    fn parses_sizes() {
+        assert_eq!(parse_size("40x20"), Ok(Size { cols: 40, rows: 20 }));
+        assert_eq!(
+            parse_size("1000X1000"),
+            Ok(Size {
+                cols: 500,
+                rows: 200
+            })
+        );
+        assert!(parse_size("40").is_err());
+        assert!(parse_size("0x20").is_err());
+        assert!(parse_size("axb").is_err());
     }
 }

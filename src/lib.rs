@@ -1,26 +1,34 @@
 //! sshfolio: a portfolio served as a terminal UI over SSH.
 //!
-//! Crate map, from the edge to the core:
-//! - [`cli`]: the command line; [`commands`]: what each subcommand does;
-//!   [`owner`]: the owner's `messages` and `stats` output; [`preview`]: the
-//!   UI in the local terminal with live reload.
-//! - [`server`]: the accept loop, limits, per-connection tasks, shutdown;
-//!   [`proxy`]: the PROXY v1/v2 header; [`record`]: a connection's log record.
-//! - [`ssh`]: the russh handler (auth, channel requests, refusals) and config.
-//! - [`host_key`]: the persistent ed25519 host key.
-//! - [`session`]: one visitor's channel: TUI, plain text or exec.
-//! - [`tui`]: the UI as a machine (input bytes in, frames out), driven by
-//!   an SSH session or the local preview.
-//! - [`app`]: per-session view state and key handling.
-//! - [`ui`]: rendering, a pure function of content, view state and size.
+//! Crate map, from the edge to the core (imports run one way, down this
+//! list: `main → commands → server → session → tui → app, ui, term,
+//! export, inbox → content`):
+//! - [`cli`]: the command line, every subcommand and flag; [`logs`]: the
+//!   log format.
+//! - [`commands`]: one file per subcommand — `serve`, `check`, `init` (with
+//!   its starter files), `preview` (the UI in the local terminal, live
+//!   reload), `messages`, `stats`.
+//! - [`server`]: the accept loop and one connection's life — limits, the
+//!   PROXY header, the socket wrapper (cut, byte counts), the russh
+//!   handler (auth, channels, refusals), the connection's record and its
+//!   closing log line, the SSH config and host key; the only module that
+//!   knows about limits and shutdown.
+//! - [`session`]: one visitor's session channel — setup (pty, env),
+//!   the interactive loop, the plain-text and exec answers, the input rate
+//!   limit, and what it reports to its connection.
+//! - [`tui`]: the UI as a machine (input bytes in, frames out, its own
+//!   timers), driven by an SSH session or the local preview.
+//! - [`app`]: per-session view state and key handling, told the screen's
+//!   geometry by the UI; [`ui`]: rendering, a pure function of content,
+//!   view state and size.
 //! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
 //! - [`export`]: résumé, section text, JSON and vCard.
-//! - [`visitor_ip`]: an address as limits and stats count it.
-//! - [`message`]: a visitor message's field limits.
-//! - [`sanitize`]: untrusted text made safe to store and show.
 //! - [`inbox`]: messages and visits in SQLite, behind one writer thread.
-//! - [`starter`]: the files `sshfolio init` writes.
 //! - [`content`]: the TOML portfolio, validated into one shared `Content`.
+//! - Shared helpers of the core: [`text`] (wrap, counted nouns),
+//!   [`sanitize`] (untrusted text made safe to store and show),
+//!   [`message`] (a visitor message's field limits), [`visitor_ip`] (an
+//!   address as limits and stats count it).
 
 pub mod app;
 pub mod cli;

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
 
 use super::print;
-use crate::cli::MessagesArgs;
+use crate::cli::{Mark, MessagesArgs};
 use crate::inbox::db::{self, Message};
 use crate::sanitize;
 use crate::text::counted;
@@ -26,27 +26,6 @@ pub fn run(args: &MessagesArgs) -> Result<ExitCode> {
         args.mark_read,
     )?)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Which messages `--mark-read` marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark {
-    One(i64),
-    All,
-}
-
-impl std::str::FromStr for Mark {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "all" => Ok(Mark::All),
-            id => id
-                .parse()
-                .map(Mark::One)
-                .map_err(|_| format!("expected a message id or `all`, got {id:?}")),
-        }
-    }
 }
 
 pub(super) fn now() -> i64 {
@@ -136,16 +115,4 @@ fn human(list: &[Message], unread_only: bool) -> String {
         counted(list.len(), "message")
     );
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_mark_targets() {
-        assert_eq!("all".parse::<Mark>(), Ok(Mark::All));
-        assert_eq!("12".parse::<Mark>(), Ok(Mark::One(12)));
-        assert!("twelve".parse::<Mark>().is_err());
-    }
 }

@@ -16,8 +16,6 @@ use anyhow::{Context, Result};
 
 use crate::cli::Command;
 
-pub use messages::Mark;
-
 /// Exit code for invalid content or a failed command.
 pub const EXIT_FAILURE: u8 = 1;
 

@@ -210,38 +210,3 @@ fn write(bytes: &[u8]) -> Result<()> {
     out.write_all(bytes).context("writing to the terminal")?;
     out.flush().context("writing to the terminal")
 }
-
-/// Parses `--size COLSxROWS`.
-pub fn parse_size(text: &str) -> Result<Size, String> {
-    let (cols, rows) = text
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("expected COLSxROWS, like 40x20 (got {text:?})"))?;
-    let number = |s: &str| {
-        s.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("expected COLSxROWS with positive numbers (got {text:?})"))
-    };
-    Ok(size::clamp(number(cols)?, number(rows)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_sizes() {
-        assert_eq!(parse_size("40x20"), Ok(Size { cols: 40, rows: 20 }));
-        assert_eq!(
-            parse_size("1000X1000"),
-            Ok(Size {
-                cols: 500,
-                rows: 200
-            })
-        );
-        assert!(parse_size("40").is_err());
-        assert!(parse_size("0x20").is_err());
-        assert!(parse_size("axb").is_err());
-    }
-}

@@ -19,8 +19,9 @@ use super::handler::Connection;
 use super::lifetime::{self, Deadlines};
 use super::limits::IpSlot;
 use super::proxy;
-use super::record::{Record, Reporter};
+use super::record::Record;
 use super::wire::{Traffic, Wire};
+use crate::session::Reporter;
 
 /// Serves one accepted stream to its end. `slot` is the place under the
 /// per-address cap when the address was already admitted (no PROXY

@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::record::{Report, Reporter};
 use crate::sanitize;
 use crate::session::{self, Shared, Visitor};
+use crate::session::{Report, Reporter};
 use crate::term::caps;
 
 /// One SSH connection's protocol state.

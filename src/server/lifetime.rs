@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::Context;
 use super::handler::Connection;
-use super::record::{Record, Report};
+use super::record::Record;
+use crate::session::Report;
 
 /// How long a connection is given, after shutdown starts, to close by
 /// itself once its session said goodbye.

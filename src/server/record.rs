@@ -1,50 +1,13 @@
 //! A connection's record: what its closing log line says. The connection
 //! task owns it; the SSH handler and the session only report what they
-//! learn ([`Report`]) through a [`Reporter`], and the connection task
-//! applies the reports as they come and finishes the record once, when
-//! the connection is over.
+//! learn ([`Report`]) through a [`Reporter`](crate::session::Reporter),
+//! and the connection task applies the reports as they come and finishes
+//! the record once, when the connection is over.
 
 use std::time::Duration;
 
-use tokio::sync::mpsc;
-
+use crate::session::Report;
 use crate::term::size::Size;
-
-/// What the handler and the session learn about their connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Report {
-    /// Authentication succeeded: the handshake deadline no longer applies.
-    Authenticated { client: String, user: String },
-    /// A session channel began serving (with this terminal, if any).
-    SessionStarted { term: String, size: Option<Size> },
-    /// The session channel is over, and how.
-    SessionEnded { how: &'static str },
-    /// The client stopped reading: close the socket, the channel cannot be
-    /// closed politely.
-    Cut,
-}
-
-/// Reports to the connection task. At most a handful of reports exist per
-/// connection (one authentication, one session: a second is refused), so
-/// the queue is small and sending never waits.
-#[derive(Debug, Clone)]
-pub struct Reporter(mpsc::Sender<Report>);
-
-/// Room for every report one connection can make, and some to spare.
-const REPORTS: usize = 8;
-
-impl Reporter {
-    /// A reporter and the connection task's end of it.
-    pub fn new() -> (Reporter, mpsc::Receiver<Report>) {
-        let (tx, rx) = mpsc::channel(REPORTS);
-        (Reporter(tx), rx)
-    }
-
-    pub fn send(&self, report: Report) {
-        // Full or closed only when the connection is already over.
-        let _ = self.0.try_send(report);
-    }
-}
 
 /// Everything the closing line says, gathered over the connection's life.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

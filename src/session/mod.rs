@@ -10,6 +10,7 @@
 mod budget;
 mod interactive;
 mod plain;
+mod report;
 mod setup;
 
 use std::net::SocketAddr;
@@ -26,10 +27,10 @@ use tracing::Instrument;
 
 use crate::content::Content;
 use crate::inbox::{Inbox, Visit, VisitKind};
-use crate::server::record::{Report, Reporter};
 use crate::term::modes;
 pub use interactive::RESTARTING;
 pub use plain::EXIT_UNKNOWN_COMMAND;
+pub use report::{Report, Reporter};
 use setup::{Request, Setup};
 
 /// The current content: replaced as a whole on reload; each session keeps

@@ -308,16 +308,11 @@ async fn resize_storm_leaves_no_stale_cells() {
     for (step, (cols, rows)) in storm_sizes().into_iter().enumerate() {
         v.resize(cols, rows).await;
         let want = expected_rows(&server.content, &app, cols, rows);
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
-        while screen_rows(v.screen()) != want {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "step {step} at {cols}x{rows}: screen differs:\n{}\n--- want ---\n{}",
-                screen_rows(v.screen()).join("\n"),
-                want.join("\n")
-            );
-            v.drain(Duration::from_millis(20)).await;
-        }
+        let what = format!(
+            "step {step} at {cols}x{rows}: the screen to be\n{}\n--- until now ---",
+            want.join("\n")
+        );
+        v.wait_until(&what, |s| screen_rows(s) == want).await;
     }
     v.send(b"q").await;
     assert_eq!(v.wait_closed().await, Some(0));

@@ -1,6 +1,7 @@
 //! Waiting without hanging: the one timeout every wait shares, polling a
-//! condition until it holds, and waiting for a child process. Each fails
-//! naming what it waited for.
+//! condition until it holds (from a plain thread, or inside the test's
+//! runtime), and waiting for a child process. Each fails naming what it
+//! waited for.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,20 @@ pub fn poll_until(what: &str, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The async twin of `poll_until`, for conditions checked inside the
+/// test's runtime (a connection attempt, a client's state): polls `done`
+/// every 20 ms until it holds; fails naming `what` after the timeout.
+pub async fn poll_until_async(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while !done().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -348,6 +348,35 @@ impl<H: client::Handler> Visitor<H> {
             .await;
     }
 
+    /// A mark for `assert_quiet_since`: the packets received so far.
+    pub fn mark(&self) -> usize {
+        self.packets.len()
+    }
+
+    /// Proves the server sent nothing since `mark` without waiting out a
+    /// quiet spell: sends `key`, waits for its frame to show `text`, and
+    /// checks that frame is the one packet since the mark. The server
+    /// reads input in order and sends each frame as one write, so anything
+    /// it sent before answering the key would be a packet of its own.
+    pub async fn assert_quiet_since(&mut self, mark: usize, key: &[u8], text: &str) {
+        assert!(
+            !self.contents().contains(text),
+            "{text:?} is already on screen, so it cannot mark the next frame:\n{}",
+            self.contents()
+        );
+        self.send(key).await;
+        self.wait_for(text).await;
+        let since: usize = self.packets[mark..].iter().sum();
+        assert_eq!(
+            self.packets.len() - mark,
+            1,
+            "more than the frame for {:?} arrived since the mark (packets {:?}): {:?}",
+            String::from_utf8_lossy(key),
+            &self.packets[mark..],
+            String::from_utf8_lossy(&self.received[self.received.len() - since..])
+        );
+    }
+
     /// Reads whatever arrives within `quiet` of the last message.
     pub async fn drain(&mut self, quiet: Duration) {
         while let Ok(msg) = tokio::time::timeout(quiet, self.channel.wait()).await {

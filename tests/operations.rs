@@ -153,10 +153,19 @@ async fn private_logs_never_show_a_whole_address_or_the_user() {
     );
     let refused = server.wait_log("refused local forwarding");
     assert!(refused.contains("127.0.0.0/24"), "{refused}");
-    let deadline = Instant::now() + Duration::from_millis(300);
-    while Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Its connection's last line, once it is closed: everything both
+    // connections logged is in.
+    handle
+        .disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await
+        .unwrap();
+    poll_until("the second connection's closing line", || {
+        let log = server.log.lock().unwrap();
+        log.iter()
+            .filter(|l| l.contains("connection closed"))
+            .count()
+            == 2
+    });
     for line in server.log.lock().unwrap().iter() {
         if line.contains("listening on") {
             // The server's own address, not a visitor's.

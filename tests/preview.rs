@@ -121,10 +121,18 @@ fn broken_deleted_and_swap_files_never_crash_the_preview() {
         !s.contents().contains("problem in the content")
     });
 
-    // An editor's swap and backup files change nothing.
+    // An editor's swap and backup files change nothing: a save after
+    // them reloads (every reload reads the whole directory, so it sees
+    // them too) without a problem.
     std::fs::write(dir.join(".profile.toml.swp"), b"\x00\x01binary swap").unwrap();
     std::fs::write(dir.join("profile.toml~"), b"old = [").unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    edit(
+        dir,
+        "profile.toml",
+        "headline = \"An Engineer & Athlete\"",
+        "headline = \"An Engineer & Athlete, Saved\"",
+    );
+    p.wait_for("An Engineer & Athlete, Saved");
     assert!(!p.contents().contains("problem"), "{}", p.contents());
     p.send(b"3");
     p.wait_for("Technical Arsenal");

@@ -210,8 +210,14 @@ fn openssh_local_forwarding_is_refused() {
     let mut tcp = tcp.unwrap();
     tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
     let mut got = Vec::new();
-    let _ = tcp.read_to_end(&mut got);
+    // ssh closes the connection once the server refused its channel: the
+    // end of it, not a read timeout, is what shows nothing came through.
+    let read = tcp.read_to_end(&mut got);
     assert!(got.is_empty(), "the server forwarded: {got:?}");
+    assert!(
+        read.is_ok(),
+        "ssh never closed the forwarded connection: {read:?}"
+    );
     let _ = ssh.kill();
     let _ = ssh.wait();
 }

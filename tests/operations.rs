@@ -2,7 +2,7 @@
 //! reloads (good and bad), and the log lines — text, JSON, private.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::util::*;
 
@@ -38,8 +38,10 @@ async fn sigterm_says_goodbye_restores_terminals_and_exits_zero() {
     }
     drop((a, b));
     assert_eq!(server.wait_exit(), Some(0));
+    // Well inside the spec's 10 s for the whole stop, and short of the
+    // grace period a session holding up shutdown would cost.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < sshfolio::server::SHUTDOWN_GRACE / 2,
         "{:?}",
         started.elapsed()
     );

@@ -3,7 +3,7 @@
 //! cleanly, and live reload of good, broken, deleted and swapped files.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::util::*;
 
@@ -72,7 +72,9 @@ fn saving_a_file_reloads_the_preview_in_place() {
     p.wait_for("Code Understanding Agent v2");
     let took = saved.elapsed();
     eprintln!("reloaded {took:?} after the save");
-    assert!(took < Duration::from_millis(1500), "reload took {took:?}");
+    // By the save alone: a reload that waited for something else (a key,
+    // a polling watcher) would come at the timeout or never.
+    assert!(took < TIMEOUT / 2, "reload took {took:?}");
     assert!(
         p.contents().contains("3/6"),
         "selection kept:\n{}",

@@ -237,6 +237,9 @@ async fn shutdown_says_goodbye_and_restores_the_terminal() {
         "{}",
         v.contents()
     );
+    // The client keeps its connection after the goodbye: the server gives
+    // it 2 s to close, then cuts it, rather than waiting out the 7 s
+    // SHUTDOWN_GRACE. 5 s lies clear of both.
     let took = server.stop();
     assert!(
         took < std::time::Duration::from_secs(5),

@@ -69,14 +69,12 @@ async fn connections_over_the_global_cap_are_refused_with_a_reason() {
     a.send(b"q").await;
     a.wait_closed().await;
     drop(a);
-    let deadline = Instant::now() + TIMEOUT;
-    while try_russh_exec(server.addr, "about")
-        .await
-        .is_none_or(|out| out.status != Some(0))
-    {
-        assert!(Instant::now() < deadline, "no place freed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll_until_async("a place freed", async || {
+        try_russh_exec(server.addr, "about")
+            .await
+            .is_some_and(|out| out.status == Some(0))
+    })
+    .await;
     b.send(b"2").await;
     b.wait_for("Where I've Worked").await;
 }
@@ -351,19 +349,50 @@ async fn a_connection_that_holds_no_session_is_cut() {
     }
 }
 
+/// Reads from `tcp` until what came so far satisfies `enough`.
+async fn read_until(
+    tcp: &mut tokio::net::TcpStream,
+    what: &str,
+    enough: impl Fn(&[u8]) -> bool,
+) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while !enough(&got) {
+        let mut buf = [0u8; 4096];
+        match tokio::time::timeout_at(deadline, tcp.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            other => panic!("no {what}: {other:?}; got {got:?}"),
+        }
+    }
+    got
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn half_open_connections_do_not_hold_up_shutdown() {
     let server = TestServer::start();
-    // Connected, silent: still in the version exchange.
-    let _silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    // Version sent, then nothing: in key exchange.
+    // Connected, silent: still in the version exchange (the server has
+    // sent its version line and waits for ours).
+    let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    read_until(&mut silent, "version line", |got| got.ends_with(b"\r\n")).await;
+    // Version sent, then nothing: in key exchange (the server read our
+    // version line and sent its key exchange init after its own).
     let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut stalled, b"SSH-2.0-stalled\r\n")
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    read_until(&mut stalled, "key exchange init", |got| {
+        got.windows(2)
+            .position(|w| w == b"\r\n")
+            .is_some_and(|end| got.len() > end + 2)
+    })
+    .await;
     let took = tokio::task::spawn_blocking(move || server.stop())
         .await
         .unwrap();
-    assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
+    // Held up, shutdown would wait out its grace period for them.
+    assert!(
+        took < sshfolio::server::SHUTDOWN_GRACE / 2,
+        "shutdown took {took:?}"
+    );
 }

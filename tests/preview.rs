@@ -3,7 +3,7 @@
 //! cleanly, and live reload of good, broken, deleted and swapped files.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::util::*;
 
@@ -72,7 +72,9 @@ fn saving_a_file_reloads_the_preview_in_place() {
     p.wait_for("Code Understanding Agent v2");
     let took = saved.elapsed();
     eprintln!("reloaded {took:?} after the save");
-    assert!(took < Duration::from_millis(1500), "reload took {took:?}");
+    // By the save alone: a reload that waited for something else (a key,
+    // a polling watcher) would come at the timeout or never.
+    assert!(took < TIMEOUT / 2, "reload took {took:?}");
     assert!(
         p.contents().contains("3/6"),
         "selection kept:\n{}",
@@ -121,10 +123,18 @@ fn broken_deleted_and_swap_files_never_crash_the_preview() {
         !s.contents().contains("problem in the content")
     });
 
-    // An editor's swap and backup files change nothing.
+    // An editor's swap and backup files change nothing: a save after
+    // them reloads (every reload reads the whole directory, so it sees
+    // them too) without a problem.
     std::fs::write(dir.join(".profile.toml.swp"), b"\x00\x01binary swap").unwrap();
     std::fs::write(dir.join("profile.toml~"), b"old = [").unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    edit(
+        dir,
+        "profile.toml",
+        "headline = \"An Engineer & Athlete\"",
+        "headline = \"An Engineer & Athlete, Saved\"",
+    );
+    p.wait_for("An Engineer & Athlete, Saved");
     assert!(!p.contents().contains("problem"), "{}", p.contents());
     p.send(b"3");
     p.wait_for("Technical Arsenal");

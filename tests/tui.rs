@@ -184,18 +184,20 @@ async fn a_burst_of_keys_costs_one_frame() {
     let server = TestServer::start();
     let mut v = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;
     v.wait_for(ABOUT).await;
-    v.drain(Duration::from_millis(100)).await;
-    let frames = v.packets.len();
+    // The first frame is one write, already read.
+    let frames = v.mark();
     // One packet with five section changes.
     v.send(b"\t\t\t\t\t").await;
     v.wait_for("Let's Build Something").await;
-    v.drain(Duration::from_millis(200)).await;
     assert_eq!(
         v.packets.len() - frames,
         1,
         "packets: {:?}",
         &v.packets[frames..]
     );
+    // And nothing trails it: the next packet is the next key's frame.
+    let burst = v.mark();
+    v.assert_quiet_since(burst, b"1", ABOUT).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -205,14 +207,19 @@ async fn sessions_do_not_share_state() {
     let mut b = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;
     a.wait_for(ABOUT).await;
     b.wait_for(ABOUT).await;
+    let b_quiet = b.mark();
     a.send(b"5").await;
     a.wait_for("Things I've Built").await;
-    b.drain(Duration::from_millis(200)).await;
-    assert!(b.contents().contains(ABOUT));
+    let a_quiet = a.mark();
+    // b was sent nothing for a's change (its screen still showed the
+    // first frame when its own key came), and a nothing for b's.
+    b.assert_quiet_since(b_quiet, b"2", "Where I've Worked")
+        .await;
+    a.assert_quiet_since(a_quiet, b"j", "2/6").await;
     a.send(b"q").await;
     assert_eq!(a.wait_closed().await, Some(0));
-    b.send(b"2").await;
-    b.wait_for("Where I've Worked").await;
+    b.send(b"3").await;
+    b.wait_for("Technical Arsenal").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -230,6 +237,9 @@ async fn shutdown_says_goodbye_and_restores_the_terminal() {
         "{}",
         v.contents()
     );
+    // The client keeps its connection after the goodbye: the server gives
+    // it 2 s to close, then cuts it, rather than waiting out the 7 s
+    // SHUTDOWN_GRACE. 5 s lies clear of both.
     let took = server.stop();
     assert!(
         took < std::time::Duration::from_secs(5),

@@ -1,0 +1,19 @@
+//! Test helpers: the real server on 127.0.0.1:0 with temp dirs, and three
+//! ways to be a visitor — the russh client, OpenSSH `ssh` inside a real
+//! pseudo-terminal, and `ssh` with pipes for exec. Every wait has a timeout
+//! and fails with the screen as it was. Tests take it all with
+//! `use crate::util::*;`.
+
+mod content;
+mod openssh;
+mod russh_client;
+mod screen;
+mod server;
+mod wait;
+
+pub use content::*;
+pub use openssh::*;
+pub use russh_client::*;
+pub use screen::*;
+pub use server::*;
+pub use wait::*;

@@ -12,14 +12,16 @@ use crate::util::*;
 
 const ABOUT: &str = "6+ years building distributed systems";
 
-#[tokio::test(flavor = "multi_thread")]
+// On a paused clock (see `timers`), so the pause that ends any pending
+// escape sequence is exact rather than a guess at delivery times.
+#[tokio::test(start_paused = true)]
 async fn random_bytes_never_wedge_the_ui() {
-    let server = TestServer::start();
-    let mut bystander = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;
+    let server = VirtualServer::start(Default::default(), Default::default());
+    let mut bystander = server.visitor("visitor", "xterm-256color", 80, 24).await;
     bystander.wait_for(ABOUT).await;
     let mut rng = rand::rng();
     for round in 0..5 {
-        let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+        let mut v = server.visitor("visitor", "xterm", 80, 24).await;
         v.wait_for(ABOUT).await;
         for _ in 0..20 {
             let len = rng.random_range(1..2000);
@@ -29,8 +31,9 @@ async fn random_bytes_never_wedge_the_ui() {
                 break;
             }
         }
-        // After a pause any pending escape sequence is over: q quits.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // After the pause any pending escape sequence (or paste) is over:
+        // q quits.
+        let_time_pass(sshfolio::term::input::PASTE_TIMEOUT + Duration::from_millis(1)).await;
         let _ = v.channel.data(&b"q"[..]).await;
         let status = v.wait_closed().await;
         assert!(matches!(status, Some(0)), "round {round}: {status:?}");
@@ -81,10 +84,10 @@ async fn giant_window_is_clamped() {
     assert_eq!(v.wait_closed().await, Some(0));
 }
 
-#[tokio::test(flavor = "multi_thread")]
+#[tokio::test(start_paused = true)]
 async fn one_megabyte_paste_is_survived() {
-    let server = TestServer::start();
-    let mut v = russh_visitor(server.addr, "visitor", "xterm-256color", 80, 24).await;
+    let server = VirtualServer::start(Default::default(), Default::default());
+    let mut v = server.visitor("visitor", "xterm-256color", 80, 24).await;
     v.wait_for(ABOUT).await;
     let mut paste = b"\x1b[200~".to_vec();
     paste.extend(std::iter::repeat_n(b'q', 1 << 20));
@@ -95,7 +98,7 @@ async fn one_megabyte_paste_is_survived() {
     // included: the parser gives up on the paste after its timeout.)
     // Regression: the paste's timeout used to restart whenever the session
     // woke for anything else (releasing its buffers), so it never ended.
-    tokio::time::sleep(sshfolio::term::input::PASTE_TIMEOUT + Duration::from_millis(300)).await;
+    let_time_pass(sshfolio::term::input::PASTE_TIMEOUT + Duration::from_millis(1)).await;
     v.send(b"4").await;
     v.wait_for("Engineering Insights").await;
     v.send(b"q").await;
@@ -222,36 +225,54 @@ fn hostile_stream(rng: &mut impl rand::Rng, case: usize) -> Vec<u8> {
     bytes
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn hostile_pre_auth_streams_leave_the_server_serving() {
+// On a paused clock (see `timers`): every stream must be closed by the
+// server by the handshake deadline at the latest, which takes no real time.
+#[tokio::test(start_paused = true)]
+async fn hostile_pre_auth_streams_are_closed_by_the_deadline_and_leave_the_server_serving() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let server = TestServer::start();
-    let mut bystander = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    // Every stream comes from one address: lift its limits.
+    let limits = sshfolio::server::Limits {
+        connect_rate_per_ip: 100_000,
+        max_connections_per_ip: 1000,
+        ..Default::default()
+    };
+    let deadline = limits.handshake_timeout;
+    let settings = sshfolio::server::Settings {
+        limits,
+        ..Default::default()
+    };
+    let server = VirtualServer::start(settings, Default::default());
+    let mut bystander = server.visitor("visitor", "xterm", 80, 24).await;
     bystander.wait_for(ABOUT).await;
     let mut rng = rand::rng();
     let streams: Vec<Vec<u8>> = (0..300)
         .map(|case| hostile_stream(&mut rng, case))
         .collect();
-    let started = std::time::Instant::now();
     for batch in streams.chunks(25) {
         let tasks: Vec<_> = batch
             .iter()
             .cloned()
-            .map(|bytes| {
-                let addr = server.addr;
+            .enumerate()
+            .map(|(case, bytes)| {
+                let mut stream = server.open();
                 tokio::spawn(async move {
-                    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-                    let _ = tcp.write_all(&bytes).await;
-                    // Read whatever comes back, until the server closes or we give up.
+                    let started = tokio::time::Instant::now();
+                    let _ = stream.write_all(&bytes).await;
+                    // Read whatever comes back, until the server closes.
                     let mut sink = [0u8; 4096];
-                    let _ = tokio::time::timeout(Duration::from_millis(500), async {
-                        while let Ok(n) = tcp.read(&mut sink).await {
+                    let closed = tokio::time::timeout(deadline + Duration::from_millis(5), async {
+                        while let Ok(n) = stream.read(&mut sink).await {
                             if n == 0 {
                                 break;
                             }
                         }
                     })
                     .await;
+                    assert!(
+                        closed.is_ok(),
+                        "case {case}: still open {:?} later",
+                        started.elapsed()
+                    );
                 })
             })
             .collect();
@@ -259,11 +280,11 @@ async fn hostile_pre_auth_streams_leave_the_server_serving() {
             task.await.unwrap();
         }
     }
-    assert!(started.elapsed() < Duration::from_secs(30));
     // Served afterwards, old and new.
     bystander.send(b"5").await;
     bystander.wait_for("Things I've Built").await;
-    assert_eq!(russh_exec(server.addr, "skills").await.status, Some(0));
+    let mut newcomer = server.visitor("skills", "xterm", 80, 24).await;
+    newcomer.wait_for("Technical Arsenal").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

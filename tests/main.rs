@@ -19,4 +19,5 @@ mod proxy;
 mod refusals;
 mod security;
 mod terminal;
+mod timers;
 mod tui;

@@ -21,7 +21,7 @@ use crate::session::Report;
 
 /// How long a connection is given, after shutdown starts, to close by
 /// itself once its session said goodbye.
-const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
+pub const DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 
 /// A session ending at its limit says goodbye itself; the connection is
 /// cut this much later if it is still there.

@@ -30,6 +30,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::session::Shared;
+pub use lifetime::DISCONNECT_GRACE;
 pub use limits::Limits;
 use limits::{Gate, IpSlot, Refusal};
 
@@ -100,42 +101,56 @@ pub async fn run(
     settings: Settings,
     shutdown: CancellationToken,
 ) {
-    let ctx = Context::new(config, shared, settings, shutdown);
-    let connections = TaskTracker::new();
-    let reporter = tokio::spawn(report_refusals(ctx.gate.clone()));
-    while let Some((socket, peer)) = accept(&listener, &ctx.shutdown).await {
-        admit(socket, peer, &ctx, &connections);
-    }
-    drop(listener);
-    drain(&ctx, connections).await;
-    reporter.abort();
-    ctx.gate.report();
+    Server::new(config, shared, settings, shutdown)
+        .run(listener)
+        .await;
 }
 
-/// Serves one connection that is already open — an in-process stream, a
-/// socket handed over by a supervisor — exactly as an accepted one,
-/// including the limits and the shutdown of `run` with the same settings.
-/// Returns when the connection is over.
-pub async fn serve_stream<S>(
-    stream: S,
-    peer: SocketAddr,
-    config: Arc<Config>,
-    shared: Shared,
-    settings: Settings,
-    shutdown: CancellationToken,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let ctx = Context::new(config, shared, settings, shutdown);
-    let Ok((_permit, slot)) = ctx.admit(peer) else {
-        return;
-    };
-    let span = connection_span(peer, &ctx.settings);
-    connection::serve(stream, peer, slot, ctx.clone())
-        .instrument(span)
-        .await;
-    ctx.sessions.close();
-    ctx.sessions.wait().await;
+/// A server's shared state: cheap to clone, one per listening process.
+#[derive(Clone)]
+pub struct Server(Arc<Context>);
+
+impl Server {
+    pub fn new(
+        config: Arc<Config>,
+        shared: Shared,
+        settings: Settings,
+        shutdown: CancellationToken,
+    ) -> Server {
+        Server(Context::new(config, shared, settings, shutdown))
+    }
+
+    /// Accepts on `listener` until shutdown, then drains.
+    pub async fn run(&self, listener: TcpListener) {
+        let ctx = &self.0;
+        let connections = TaskTracker::new();
+        let reporter = tokio::spawn(report_refusals(ctx.gate.clone()));
+        while let Some((socket, peer)) = accept(&listener, &ctx.shutdown).await {
+            admit(socket, peer, ctx, &connections);
+        }
+        drop(listener);
+        drain(ctx, connections).await;
+        reporter.abort();
+        ctx.gate.report();
+    }
+
+    /// Serves one connection that is already open — an in-process stream,
+    /// a socket handed over by a supervisor — as an accepted one, under
+    /// the same limits as every other connection of this server. Returns
+    /// when the connection is over.
+    pub async fn serve<S>(&self, stream: S, peer: SocketAddr)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let ctx = &self.0;
+        let Ok((_permit, slot)) = ctx.admit(peer) else {
+            return;
+        };
+        let span = connection_span(peer, &ctx.settings);
+        connection::serve(stream, peer, slot, ctx.clone())
+            .instrument(span)
+            .await;
+    }
 }
 
 /// The next connection, or `None` once shutdown starts.

@@ -1,4 +1,5 @@
-//! Test helpers: the real server on 127.0.0.1:0 with temp dirs, and three
+//! Test helpers: the real server on 127.0.0.1:0 with temp dirs (or in the
+//! test's own runtime on a paused clock, for timers), and three
 //! ways to be a visitor — the russh client, OpenSSH `ssh` inside a real
 //! pseudo-terminal, and `ssh` with pipes for exec. Every wait has a timeout
 //! and fails with the screen as it was. Tests take it all with
@@ -9,6 +10,7 @@ mod openssh;
 mod russh_client;
 mod screen;
 mod server;
+mod virtual_time;
 mod wait;
 
 pub use content::*;
@@ -16,4 +18,5 @@ pub use openssh::*;
 pub use russh_client::*;
 pub use screen::*;
 pub use server::*;
+pub use virtual_time::*;
 pub use wait::*;

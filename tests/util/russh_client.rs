@@ -144,6 +144,37 @@ pub async fn try_russh_exec(addr: SocketAddr, command: &str) -> Option<Output> {
     Some(out)
 }
 
+/// Connects over any stream (an in-memory one, say) and authenticates
+/// with "none" as `user`.
+pub async fn russh_connect_stream<S>(stream: S, user: &str) -> client::Handle<impl client::Handler>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    russh_connect_stream_with(stream, user, client::Config::default()).await
+}
+
+/// Like `russh_connect_stream`, with a given client configuration.
+pub async fn russh_connect_stream_with<S>(
+    stream: S,
+    user: &str,
+    config: client::Config,
+) -> client::Handle<impl client::Handler>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let handler = TrustingClient {
+        host_key: Arc::new(Mutex::new(None)),
+    };
+    let config = Arc::new(config);
+    let mut handle = tokio::time::timeout(TIMEOUT, client::connect_stream(config, stream, handler))
+        .await
+        .expect("handshake timed out")
+        .expect("handshake");
+    let auth = handle.authenticate_none(user).await.expect("auth");
+    assert!(auth.success(), "auth none must succeed: {auth:?}");
+    handle
+}
+
 /// Connects and authenticates over a TCP stream the test already wrote
 /// to; `None` when the server closes it instead.
 pub async fn russh_connect_over(
@@ -186,8 +217,8 @@ pub async fn russh_shell_without_pty(addr: SocketAddr) -> Output {
 /// An interactive visitor on the russh client: a PTY, a shell, and a
 /// vt100 screen fed with everything the server sends.
 pub struct Visitor<H: client::Handler> {
-    /// The connection: held, never read (dropping it disconnects).
-    _handle: client::Handle<H>,
+    /// The connection (dropping it disconnects).
+    handle: client::Handle<H>,
     pub channel: russh::Channel<client::Msg>,
     pub parser: vt100::Parser,
     pub exit_status: Option<u32>,
@@ -277,7 +308,7 @@ impl<H: client::Handler> Visitor<H> {
         // The screen is what the server will serve: 0 → 80x24, clamped.
         let size = sshfolio::term::size::clamp(cols, rows);
         Visitor {
-            _handle: handle,
+            handle,
             channel,
             parser: vt(size.cols, size.rows),
             exit_status: None,
@@ -285,6 +316,11 @@ impl<H: client::Handler> Visitor<H> {
             received: Vec::new(),
             packets: Vec::new(),
         }
+    }
+
+    /// Whether the connection under the session is gone.
+    pub fn connection_closed(&self) -> bool {
+        self.handle.is_closed()
     }
 
     pub fn screen(&self) -> &vt100::Screen {

@@ -147,11 +147,6 @@ impl TestServer {
         }
     }
 
-    /// Starts shutdown, as SIGTERM would.
-    pub fn begin_shutdown(&self) {
-        self.shutdown.cancel();
-    }
-
     /// Shuts down and waits for the server to finish draining.
     pub fn stop(mut self) -> Duration {
         let started = Instant::now();

@@ -3,7 +3,7 @@
 //! under the per-address limits), one log line at open, the SSH handshake
 //! under its deadline, the connection held to its limits (see
 //! [`lifetime`](super::lifetime)), and one log line at close from the
-//! connection's [`Record`].
+//! connection's [`record`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use super::handler::Connection;
 use super::lifetime::{self, Deadlines};
 use super::limits::IpSlot;
 use super::proxy;
-use super::record::Record;
+use super::record;
 use super::wire::{Traffic, Wire};
 use crate::session::Reporter;
 
@@ -49,7 +49,6 @@ where
         reporter,
     );
     let wire = Wire::new(stream, traffic.clone(), cut.clone());
-    let mut record = Record::new(ctx.settings.private_logs);
     let handshake = russh::server::run_stream(ctx.config.clone(), wire, handler);
     let ended = tokio::select! {
         handshake = tokio::time::timeout_at(deadline, handshake) => match handshake {
@@ -60,7 +59,7 @@ where
             }
             Ok(Ok(running)) => {
                 let deadlines = Deadlines::new(deadline, &ctx);
-                lifetime::run(running, &mut reports, &mut record, deadlines, &ctx.shutdown, &cut).await
+                lifetime::run(running, &mut reports, deadlines, &ctx.shutdown, &cut).await
             }
         },
         // Nothing to say goodbye to before the handshake: go at once.
@@ -68,12 +67,12 @@ where
     };
     // Whatever happened, nothing of this connection outlives its task.
     cut.cancel();
-    lifetime::last_reports(&mut reports, &mut record).await;
+    lifetime::last_reports(&mut reports).await;
     let bytes = (
         traffic.received.load(Ordering::Relaxed),
         traffic.sent.load(Ordering::Relaxed),
     );
-    record.finish(ended, started.elapsed(), bytes);
+    record::finish(&reports.borrow(), ended, started.elapsed(), bytes);
 }
 
 /// The visitor's address: the TCP peer, or with `--proxy-protocol` the

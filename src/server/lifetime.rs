@@ -10,14 +10,14 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use russh::server::RunningSession;
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::Context;
 use super::handler::Connection;
-use super::record::Record;
-use crate::session::Report;
+use super::record;
+use crate::session::Reports;
 
 /// How long a connection is given, after shutdown starts, to close by
 /// itself once its session said goodbye.
@@ -36,6 +36,8 @@ pub struct Deadlines {
     /// How long an authenticated connection may stay without a session
     /// channel (never opened one, or its one session ended).
     linger: Duration,
+    /// `--private-logs`: the login name is not put on the span.
+    private_logs: bool,
 }
 
 impl Deadlines {
@@ -44,6 +46,7 @@ impl Deadlines {
             handshake,
             session: Instant::now() + ctx.shared.limits.session_timeout + SESSION_LIMIT_GRACE,
             linger: ctx.settings.limits.handshake_timeout,
+            private_logs: ctx.settings.private_logs,
         }
     }
 }
@@ -53,35 +56,30 @@ type Running = RunningSession<Connection>;
 /// Runs the connection to its end; how it ended, for the closing line.
 pub async fn run(
     running: Running,
-    reports: &mut mpsc::Receiver<Report>,
-    record: &mut Record,
+    reports: &mut watch::Receiver<Reports>,
     deadlines: Deadlines,
     shutdown: &CancellationToken,
     cut: &CancellationToken,
 ) -> &'static str {
     let mut running = std::pin::pin!(running);
     if let Err(ended) =
-        until_authenticated(running.as_mut(), reports, record, &deadlines, shutdown, cut).await
+        until_authenticated(running.as_mut(), reports, &deadlines, shutdown, cut).await
     {
         return ended;
     }
-    let mut in_session = false;
     loop {
+        let (in_session, cut_asked) = {
+            let now = reports.borrow_and_update();
+            (now.in_session, now.cut)
+        };
+        if cut_asked {
+            return cut_now(running.as_mut(), cut, "cut").await;
+        }
         tokio::select! {
             result = &mut running => return outcome(result),
-            report = reports.recv() => match report {
-                Some(report) => {
-                    match &report {
-                        Report::SessionStarted { .. } => in_session = true,
-                        Report::SessionEnded { .. } => in_session = false,
-                        _ => {}
-                    }
-                    if record.apply(report) {
-                        return cut_now(running.as_mut(), cut, "cut").await;
-                    }
-                }
+            changed = reports.changed() => if changed.is_err() {
                 // The handler is gone: the connection is ending.
-                None => return outcome(running.await),
+                return outcome(running.await);
             },
             () = tokio::time::sleep_until(deadlines.session) => {
                 return cut_now(running.as_mut(), cut, "session limit").await;
@@ -98,23 +96,24 @@ pub async fn run(
 /// the connection ended when it did not get that far.
 async fn until_authenticated(
     mut running: Pin<&mut Running>,
-    reports: &mut mpsc::Receiver<Report>,
-    record: &mut Record,
+    reports: &mut watch::Receiver<Reports>,
     deadlines: &Deadlines,
     shutdown: &CancellationToken,
     cut: &CancellationToken,
 ) -> Result<(), &'static str> {
     loop {
+        {
+            let now = reports.borrow_and_update();
+            if now.login.is_some() {
+                record::name_user(&now, deadlines.private_logs);
+                return Ok(());
+            }
+        }
         tokio::select! {
             result = &mut running => return Err(outcome(result)),
-            report = reports.recv() => match report {
-                Some(report @ Report::Authenticated { .. }) => {
-                    record.apply(report);
-                    return Ok(());
-                }
-                Some(report) => { record.apply(report); }
+            changed = reports.changed() => if changed.is_err() {
                 // The handler went away without authenticating.
-                None => return Err(outcome(running.await)),
+                return Err(outcome(running.await));
             },
             () = tokio::time::sleep_until(deadlines.handshake) => {
                 return Err(cut_now(running, cut, "handshake timeout").await);
@@ -149,13 +148,11 @@ async fn cut_now(
 /// connection is gone).
 const LAST_REPORTS: Duration = Duration::from_secs(1);
 
-/// Applies the reports still to come, until the handler and the session
+/// Waits for the reports still to come, until the handler and the session
 /// have both let go of their reporters (bounded).
-pub async fn last_reports(reports: &mut mpsc::Receiver<Report>, record: &mut Record) {
+pub async fn last_reports(reports: &mut watch::Receiver<Reports>) {
     let _ = tokio::time::timeout(LAST_REPORTS, async {
-        while let Some(report) = reports.recv().await {
-            record.apply(report);
-        }
+        while reports.changed().await.is_ok() {}
     })
     .await;
 }

@@ -30,7 +30,7 @@ use crate::inbox::{Inbox, Visit, VisitKind};
 use crate::term::modes;
 pub use interactive::RESTARTING;
 pub use plain::EXIT_UNKNOWN_COMMAND;
-pub use report::{Report, Reporter};
+pub use report::{Report, Reporter, Reports};
 use setup::{Request, Setup};
 
 /// The current content: replaced as a whole on reload; each session keeps

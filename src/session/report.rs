@@ -1,13 +1,14 @@
 //! What a session, and the SSH handler before it, tell their connection:
 //! facts for its closing log line and for its limits (authenticated, a
 //! session started or ended), and a request to cut a client that stopped
-//! reading. The connection task owns what it does with them.
+//! reading. The reports build up one small [`Reports`] value that the
+//! connection task watches; what it does with them is its own business.
 
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 
 use crate::term::size::Size;
 
-/// What the handler and the session learn about their connection.
+/// One thing the handler or the session learned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Report {
     /// Authentication succeeded: the handshake deadline no longer applies.
@@ -21,24 +22,78 @@ pub enum Report {
     Cut,
 }
 
-/// Reports to the connection task. At most a handful of reports exist per
-/// connection (one authentication, one session: a second is refused), so
-/// the queue is small and sending never waits.
-#[derive(Debug, Clone)]
-pub struct Reporter(mpsc::Sender<Report>);
+/// Everything reported so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reports {
+    /// The client's SSH version string and login name, once authenticated.
+    pub login: Option<(String, String)>,
+    pub term: String,
+    pub size: Option<Size>,
+    /// A session channel is being served now.
+    pub in_session: bool,
+    /// How the connection's session ended, once it did.
+    pub session_ended: Option<&'static str>,
+    /// The session asked for the socket to be cut.
+    pub cut: bool,
+}
 
-/// Room for every report one connection can make, and some to spare.
-const REPORTS: usize = 8;
+impl Reports {
+    fn apply(&mut self, report: Report) {
+        match report {
+            Report::Authenticated { client, user } => self.login = Some((client, user)),
+            Report::SessionStarted { term, size } => {
+                self.term = term;
+                self.size = size;
+                self.in_session = true;
+            }
+            Report::SessionEnded { how } => {
+                self.in_session = false;
+                self.session_ended.get_or_insert(how);
+            }
+            Report::Cut => self.cut = true,
+        }
+    }
+}
+
+/// The handler's and the session's line to their connection. Sending
+/// never waits; the connection task sees the reports add up.
+#[derive(Debug, Clone)]
+pub struct Reporter(watch::Sender<Reports>);
 
 impl Reporter {
     /// A reporter and the connection task's end of it.
-    pub fn new() -> (Reporter, mpsc::Receiver<Report>) {
-        let (tx, rx) = mpsc::channel(REPORTS);
+    pub fn new() -> (Reporter, watch::Receiver<Reports>) {
+        let (tx, rx) = watch::channel(Reports::default());
         (Reporter(tx), rx)
     }
 
     pub fn send(&self, report: Report) {
-        // Full or closed only when the connection is already over.
-        let _ = self.0.try_send(report);
+        self.0.send_modify(|reports| reports.apply(report));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_add_up_and_the_first_ending_stays() {
+        let (reporter, reports) = Reporter::new();
+        reporter.send(Report::Authenticated {
+            client: "SSH-2.0-x".into(),
+            user: "visitor".into(),
+        });
+        reporter.send(Report::SessionStarted {
+            term: "xterm".into(),
+            size: None,
+        });
+        assert!(reports.borrow().in_session);
+        reporter.send(Report::SessionEnded { how: "quit" });
+        reporter.send(Report::SessionEnded { how: "panic" });
+        reporter.send(Report::Cut);
+        let got = reports.borrow().clone();
+        assert_eq!(got.login, Some(("SSH-2.0-x".into(), "visitor".into())));
+        assert_eq!(got.session_ended, Some("quit"));
+        assert!(!got.in_session && got.cut);
     }
 }

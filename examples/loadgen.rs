@@ -50,6 +50,18 @@ struct Args {
     /// new frame), after everything else.
     #[arg(long, default_value_t = 0)]
     keys: usize,
+    /// Active sessions to run at the end: each opens a PTY of
+    /// `--active-size` and presses a key every `--key-interval-ms` for
+    /// `--active-seconds`; the server's memory is read while they type and
+    /// 10 s after they leave.
+    #[arg(long, default_value_t = 0)]
+    active: usize,
+    #[arg(long, default_value = "500x200")]
+    active_size: String,
+    #[arg(long, default_value_t = 300)]
+    key_interval_ms: u64,
+    #[arg(long, default_value_t = 10)]
+    active_seconds: u64,
     /// Key exchange the client offers: `default` (russh's order, which
     /// prefers mlkem768x25519 like OpenSSH 10) or `curve25519` (what
     /// OpenSSH 7.4–9.8, PuTTY and Dropbear use).
@@ -83,6 +95,14 @@ fn source(n: usize) -> IpAddr {
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 async fn open(addr: SocketAddr, config: Arc<client::Config>) -> Result<Session> {
+    open_sized(addr, config, (80, 24)).await
+}
+
+async fn open_sized(
+    addr: SocketAddr,
+    config: Arc<client::Config>,
+    (cols, rows): (u32, u32),
+) -> Result<Session> {
     let start = Instant::now();
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(
@@ -97,7 +117,7 @@ async fn open(addr: SocketAddr, config: Arc<client::Config>) -> Result<Session> 
     }
     let mut channel = handle.channel_open_session().await?;
     channel
-        .request_pty(false, "xterm-256color", 80, 24, 0, 0, &[])
+        .request_pty(false, "xterm-256color", cols, rows, 0, 0, &[])
         .await?;
     channel.request_shell(false).await?;
     let mut received = Vec::new();
@@ -307,6 +327,9 @@ async fn main() -> Result<()> {
         );
         close(session).await;
     }
+    if args.active > 0 {
+        active(&args, config.clone()).await?;
+    }
     for burst in 1..=args.bursts {
         let mut held = Vec::with_capacity(args.burst_size);
         let mut opening = Vec::new();
@@ -339,6 +362,93 @@ async fn main() -> Result<()> {
             ),
             None => println!("burst {burst}: {opened} sessions opened and closed"),
         }
+    }
+    Ok(())
+}
+
+/// Sessions that keep typing on a large screen: the server's memory
+/// before, with them idle, at its peak while they type, and 10 s after
+/// they all left.
+async fn active(args: &Args, config: Arc<client::Config>) -> Result<()> {
+    let (cols, rows) = args
+        .active_size
+        .split_once('x')
+        .and_then(|(c, r)| Some((c.parse().ok()?, r.parse().ok()?)))
+        .context("--active-size is COLSxROWS")?;
+    let start = args.pid.and_then(rss_kib);
+    let mut sessions = Vec::with_capacity(args.active);
+    for _ in 0..args.active {
+        sessions.push(open_sized(args.addr, config.clone(), (cols, rows)).await?);
+    }
+    // Idle: the server has released every session's screen.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = args.pid.and_then(rss_kib);
+    let peak = Arc::new(AtomicUsize::new(0));
+    let sampler = args.pid.map(|pid| {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Some(rss) = rss_kib(pid) {
+                    peak.fetch_max(rss as usize, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    });
+    let frames = Arc::new(AtomicUsize::new(0));
+    let until = Instant::now() + Duration::from_secs(args.active_seconds);
+    let interval = Duration::from_millis(args.key_interval_ms);
+    let mut typing = Vec::new();
+    for (n, mut session) in sessions.into_iter().enumerate() {
+        let frames = frames.clone();
+        typing.push(tokio::spawn(async move {
+            const KEYS: [&[u8]; 9] = [b"2", b"j", b"3", b"4", b"j", b"5", b"j", b"6", b"1"];
+            // Spread the sessions over the interval.
+            tokio::time::sleep(interval * (n % 16) as u32 / 16).await;
+            let mut i = 0;
+            while Instant::now() < until {
+                let _ = session.channel.data(KEYS[i % KEYS.len()]).await;
+                i += 1;
+                let next = tokio::time::Instant::now() + interval;
+                while let Ok(Some(msg)) =
+                    tokio::time::timeout_at(next, session.channel.wait()).await
+                {
+                    if matches!(msg, ChannelMsg::Data { .. }) {
+                        frames.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            session
+        }));
+    }
+    let mut sessions = Vec::new();
+    for task in typing {
+        sessions.push(task.await.context("typing session")?);
+    }
+    if let Some(sampler) = sampler {
+        sampler.abort();
+    }
+    let count = sessions.len();
+    for s in sessions {
+        close(s).await;
+    }
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let after = args.pid.and_then(rss_kib);
+    println!(
+        "active: {count} sessions at {cols}x{rows}, a key every {} ms for {} s, {} frame packets",
+        args.key_interval_ms,
+        args.active_seconds,
+        frames.load(Ordering::Relaxed)
+    );
+    if let (Some(start), Some(idle), Some(after)) = (start, idle, after) {
+        let peak = peak.load(Ordering::Relaxed) as u64;
+        println!(
+            "active memory: {start} KiB at start, {idle} KiB with them idle, peak {peak} KiB typing \
+             (+{:.1} MiB, {:.0} KiB per active session), {after} KiB 10 s after they left (+{:.1} MiB)",
+            peak.saturating_sub(idle) as f64 / 1024.0,
+            peak.saturating_sub(idle) as f64 / count.max(1) as f64,
+            after.saturating_sub(start) as f64 / 1024.0,
+        );
     }
     Ok(())
 }

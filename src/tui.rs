@@ -20,7 +20,7 @@ use crate::term::caps::ColorDepth;
 use crate::term::frame::FrameBuf;
 use crate::term::input::{InputEvent, InputParser};
 use crate::term::modes;
-use crate::term::render::Renderer;
+use crate::term::render::{Keep, Renderer};
 use crate::term::size::Size;
 use crate::ui::theme::Theme;
 use crate::ui::{self, Screen};
@@ -90,13 +90,15 @@ impl Tui {
         self.size
     }
 
-    /// The first write: alternate screen, modes, the first frame.
+    /// The first write: alternate screen, modes, the first frame. The
+    /// first frame is not kept: most visitors read before they type, and
+    /// many never type; the first key repaints in full.
     pub fn enter(&mut self) -> Bytes {
         self.out.extend(modes::ENTER);
         if self.app.mouse {
             self.out.extend(modes::MOUSE_ON);
         }
-        self.frame()
+        self.draw(Keep::No)
     }
 
     /// Input bytes, parsed into events for `run_events`.
@@ -216,6 +218,10 @@ impl Tui {
     /// The bytes that bring the terminal up to date: any effect bytes,
     /// then the changed cells.
     pub fn frame(&mut self) -> Bytes {
+        self.draw(Keep::Yes)
+    }
+
+    fn draw(&mut self, keep: Keep) -> Bytes {
         self.dirty = false;
         let area = Rect::new(0, 0, self.size.cols, self.size.rows);
         let screen = Screen {
@@ -225,7 +231,9 @@ impl Tui {
             problems: &self.problems,
         };
         self.renderer
-            .frame(area, &mut self.out, |buf| screen.draw(area, buf));
+            .frame(ui::canvas(area), &mut self.out, keep, |buf| {
+                screen.draw(area, buf)
+            });
         self.out.take()
     }
 

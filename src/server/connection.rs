@@ -73,6 +73,7 @@ where
         traffic.sent.load(Ordering::Relaxed),
     );
     record::finish(&reports.borrow(), ended, started.elapsed(), bytes);
+    ctx.closed.note();
 }
 
 /// The visitor's address: the TCP peer, or with `--proxy-protocol` the

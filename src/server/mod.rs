@@ -15,6 +15,7 @@ pub mod limits;
 pub mod proxy;
 pub mod record;
 pub mod ssh_config;
+mod trim;
 mod wire;
 
 use std::net::SocketAddr;
@@ -60,6 +61,8 @@ pub struct Context {
     /// Session tasks, so shutdown can wait for their goodbyes.
     sessions: TaskTracker,
     shutdown: CancellationToken,
+    /// Connections closed since memory was last given back.
+    closed: Arc<trim::Closed>,
 }
 
 impl Context {
@@ -76,6 +79,7 @@ impl Context {
             settings,
             sessions: TaskTracker::new(),
             shutdown,
+            closed: Arc::default(),
         })
     }
 
@@ -125,11 +129,13 @@ impl Server {
         let ctx = &self.0;
         let connections = TaskTracker::new();
         let reporter = tokio::spawn(report_refusals(ctx.gate.clone()));
+        let trimmer = tokio::spawn(trim::run(ctx.closed.clone()));
         while let Some((socket, peer)) = accept(&listener, &ctx.shutdown).await {
             admit(socket, peer, ctx, &connections);
         }
         drop(listener);
         drain(ctx, connections).await;
+        trimmer.abort();
         reporter.abort();
         ctx.gate.report();
     }

@@ -50,15 +50,31 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// The centred content column within the whole screen.
-pub fn column(area: Rect) -> Rect {
+/// The part of the screen the UI draws in: the content column's full
+/// width (at most [`MAX_COLUMN`], centred), or the whole screen when it is
+/// too small for the layout. Everything outside stays blank, so a renderer
+/// needs to keep only this part of a frame.
+pub fn canvas(area: Rect) -> Rect {
+    if area.width < MIN_COLS || area.height < MIN_ROWS {
+        return area;
+    }
     let width = area.width.min(MAX_COLUMN);
-    let pad = if width >= 30 { 1 } else { 0 };
     Rect {
-        x: area.x + (area.width - width) / 2 + pad,
-        y: area.y,
-        width: width - 2 * pad,
-        height: area.height,
+        x: area.x + (area.width - width) / 2,
+        width,
+        ..area
+    }
+}
+
+/// The centred content column within the whole screen: the canvas less a
+/// margin of one column each side when there is room for it.
+pub fn column(area: Rect) -> Rect {
+    let canvas = canvas(area);
+    let pad = if canvas.width >= 30 { 1 } else { 0 };
+    Rect {
+        x: canvas.x + pad,
+        width: canvas.width - 2 * pad,
+        ..canvas
     }
 }
 
@@ -159,18 +175,27 @@ struct Body<'a> {
 
 impl Screen<'_> {
     /// Draws the screen into `area` of `buf`; the hyperlinks it placed.
+    /// `area` is the whole screen; `buf` may hold only its [`canvas`],
+    /// which is all that is drawn.
     pub fn draw(&self, area: Rect, buf: &mut Buffer) -> Vec<Link> {
-        let area = area.intersection(buf.area);
+        // A buffer holding less than the canvas gets a layout of what it
+        // holds: nothing is ever drawn outside it.
+        let area = if canvas(area).intersection(buf.area) == canvas(area) {
+            area
+        } else {
+            area.intersection(buf.area)
+        };
+        let canvas = canvas(area);
         let Some(areas) = layout(area) else {
-            chrome::too_small(area, buf, self.theme);
-            self.overlay(area, buf);
+            chrome::too_small(canvas, buf, self.theme);
+            self.overlay(canvas, buf);
             return Vec::new();
         };
         let body = self.body(areas.body);
         self.chrome(&areas, &body, buf);
         let links = self.content_area(&areas, &body, buf);
         self.footer(&areas, &body, buf);
-        if self.overlay(area, buf) {
+        if self.overlay(canvas, buf) {
             // Links under an overlay are hidden: none are placed.
             return Vec::new();
         }

@@ -5,10 +5,14 @@
 //! hyperlinks wrapped around linked cells without touching the buffer, so
 //! ratatui's width accounting and diffing never see them.
 //!
-//! The renderer owns the two buffers (what the screen shows, and the one
-//! being drawn); `release` drops both while the visitor is idle, and the
-//! next frame then repaints the whole screen.
+//! Between frames the renderer keeps only what the screen shows, packed
+//! ([`packed`]: five bytes a cell, under a process-wide budget) and only
+//! for the canvas the UI draws in; the ratatui buffers a frame is drawn
+//! and diffed in are borrowed from a small pool for the length of one
+//! frame. `release` drops the kept frame while the visitor is idle, and
+//! the next frame then repaints the whole screen.
 
+mod packed;
 mod pool;
 
 use std::fmt::Write as _;
@@ -18,6 +22,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
 use super::frame::FrameBuf;
+use packed::Packed;
 
 /// A run of cells on one row that links to `url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,12 +42,19 @@ impl Link {
 /// Keeps what the visitor's screen shows and writes the difference.
 #[derive(Debug, Default)]
 pub struct Renderer {
-    /// What the screen shows now; `None` when unknown (next frame repaints).
-    shown: Option<(Buffer, Vec<Link>)>,
-    /// The buffer the next frame is drawn into.
-    spare: Option<Buffer>,
+    /// What the screen shows now; `None` when unknown or not kept (the
+    /// next frame repaints).
+    shown: Option<(Packed, Vec<Link>)>,
     /// Whether to emit OSC 8 hyperlinks.
     hyperlinks: bool,
+}
+
+/// Whether the renderer keeps a frame to diff the next one against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Yes,
+    /// The next frame repaints (a first frame most visitors only read).
+    No,
 }
 
 /// The SGR state of the terminal while a frame is written.
@@ -69,59 +81,58 @@ impl Renderer {
 
     /// Forgets the screen's contents: the next frame repaints everything.
     pub fn forget(&mut self) {
-        if let Some((buf, _)) = self.shown.take() {
-            pool::give_back(buf);
-        }
+        self.shown = None;
     }
 
-    /// Gives the buffers back while the visitor is idle.
+    /// Lets go of what an idle visitor does not need.
     pub fn release(&mut self) {
         self.forget();
-        if let Some(buf) = self.spare.take() {
-            pool::give_back(buf);
-        }
     }
 
-    /// Draws a frame with `draw` (which returns the links it placed) and
-    /// appends the bytes that update the screen to `out`.
+    /// Draws a frame with `draw` into a buffer covering `canvas` (the part
+    /// of the screen anything is drawn in; the rest stays blank) and
+    /// appends the bytes that update the screen to `out`. `draw` returns
+    /// the links it placed.
     pub fn frame(
         &mut self,
-        area: Rect,
+        canvas: Rect,
         out: &mut FrameBuf,
+        keep: Keep,
         draw: impl FnOnce(&mut Buffer) -> Vec<Link>,
     ) {
-        let mut next = match self.spare.take() {
-            Some(mut buf) if buf.area == area => {
-                buf.reset();
-                buf
-            }
-            Some(other) => {
-                pool::give_back(other);
-                pool::take(area)
-            }
-            None => pool::take(area),
-        };
+        let mut next = pool::take(canvas);
         let mut links = draw(&mut next);
         if !self.hyperlinks {
             links.clear();
         }
-        // A change of links, or of size, repaints the whole screen: the
+        let shown = self.shown.take();
+        let mut writer = CellWriter::new(&next, &links, out);
+        // A change of links, or of canvas, repaints the whole screen: the
         // terminal keeps a link per cell, and the buffer diff cannot see
         // a link that moved under unchanged text.
-        let repaint = match &self.shown {
-            Some((buf, shown_links)) => buf.area != area || *shown_links != links,
-            None => true,
-        };
-        match &self.shown {
-            Some((prev, _)) if !repaint => write_cells(prev.diff_iter(&next), &next, &links, out),
-            _ => {
-                // A cleared screen is all blank cells: send the others.
-                out.extend(b"\x1b[0m\x1b[H\x1b[2J");
-                write_cells(non_blank(&next), &next, &links, out);
+        let kept = match shown {
+            Some((mut prev, prev_links)) if prev.area() == canvas && prev_links == links => {
+                let still = prev.update(&next, |x, y, cell| writer.cell(x, y, cell));
+                writer.finish();
+                still.then_some(prev)
             }
+            shown => {
+                // A cleared screen is all blank cells: send the others.
+                writer.raw(b"\x1b[0m\x1b[H\x1b[2J");
+                for (x, y, cell) in non_blank(&next) {
+                    writer.cell(x, y, cell);
+                }
+                writer.finish();
+                let old = shown.map(|(packed, _)| packed);
+                (keep == Keep::Yes)
+                    .then(|| Packed::pack(&next, old, &packed::KEPT))
+                    .flatten()
+            }
+        };
+        if keep == Keep::Yes {
+            self.shown = kept.map(|packed| (packed, links));
         }
-        self.spare = self.shown.take().map(|(buf, _)| buf);
-        self.shown = Some((next, links));
+        pool::give_back(next);
     }
 }
 
@@ -155,29 +166,8 @@ fn is_blank(cell: &Cell) -> bool {
         && cell.modifier.is_empty()
 }
 
-/// Writes `updates` (cells of `next`, in screen order).
-fn write_cells<'a>(
-    updates: impl Iterator<Item = (u16, u16, &'a Cell)>,
-    next: &Buffer,
-    links: &[Link],
-    out: &mut FrameBuf,
-) {
-    let mut w = CellWriter {
-        next,
-        links,
-        out,
-        pen: PLAIN,
-        cursor: None,
-        open_link: None,
-        scratch: String::new(),
-    };
-    for (x, y, cell) in updates {
-        w.cell(x, y, cell);
-    }
-    w.finish();
-}
-
-/// The terminal's state as the cells are written: pen, cursor, open link.
+/// Writes cells of `next`, in screen order, keeping track of the
+/// terminal's state as it goes: pen, cursor, open link.
 struct CellWriter<'a, 'o> {
     next: &'a Buffer,
     links: &'a [Link],
@@ -190,7 +180,24 @@ struct CellWriter<'a, 'o> {
     scratch: String,
 }
 
-impl CellWriter<'_, '_> {
+impl<'a, 'o> CellWriter<'a, 'o> {
+    fn new(next: &'a Buffer, links: &'a [Link], out: &'o mut FrameBuf) -> Self {
+        CellWriter {
+            next,
+            links,
+            out,
+            pen: PLAIN,
+            cursor: None,
+            open_link: None,
+            scratch: String::new(),
+        }
+    }
+
+    /// Bytes that leave pen, cursor and links as they were.
+    fn raw(&mut self, bytes: &[u8]) {
+        self.out.extend(bytes);
+    }
+
     fn cell(&mut self, x: u16, y: u16, cell: &Cell) {
         let link = self.links.iter().position(|l| l.covers(x, y));
         // Close a link before moving on, so no cell in between joins it.

@@ -1,5 +1,8 @@
-//! Screen buffers given back by released sessions, reused for the next
-//! first frames so they do not allocate and free 50–80 KB each.
+//! The ratatui buffers a frame is drawn and diffed in, lent for the length
+//! of one frame and reused by the next, so a frame neither allocates nor
+//! frees a buffer (at most 100x200 cells, about 1 MB). Rendering never
+//! awaits, so no more buffers are out at once than two per thread; the
+//! pool keeps four.
 //!
 //! One pool for the whole process, behind a mutex. That is safe because
 //! nothing of a session survives in it: a buffer is reset (every cell
@@ -16,10 +19,12 @@ use ratatui::layout::Rect;
 
 static POOL: Mutex<Vec<Buffer>> = Mutex::new(Vec::new());
 
-/// Most buffers kept.
-const MAX: usize = 32;
-/// Largest buffer kept, in cells; larger ones are freed.
-const MAX_CELLS: usize = 200 * 60;
+/// Most buffers kept: two frames' worth (a frame uses two buffers). More
+/// threads rendering at once allocate the rest and free them after.
+const MAX: usize = 4;
+/// Largest buffer kept, in cells: the largest canvas (the 100-column
+/// content column on a 200-row screen); larger ones are freed.
+const MAX_CELLS: usize = 100 * 200;
 
 /// A blank buffer covering `area`, from the pool when it has one.
 pub fn take(area: Rect) -> Buffer {

@@ -24,7 +24,7 @@ fn frame(
     draw: impl FnOnce(&mut Buffer),
 ) -> Vec<u8> {
     let mut out = FrameBuf::default();
-    r.frame(area, &mut out, |buf| {
+    r.frame(area, &mut out, Keep::Yes, |buf| {
         draw(buf);
         links
     });
@@ -281,4 +281,54 @@ fn repaint_of_a_large_screen_places_every_cell() {
     assert_eq!(rows[199].trim(), "end");
     assert_eq!(rows[150].trim(), "日本");
     assert_eq!(rows[150].find('日'), Some(250));
+}
+
+#[test]
+fn a_canvas_inside_the_screen_diffs_and_repaints_only_itself() {
+    // A 60x5 screen whose canvas is the middle 20 columns.
+    let canvas = Rect::new(20, 0, 20, 5);
+    let mut r = Renderer::new(false);
+    let mut term = vt(60, 5);
+    term.process(b"junk left over from before");
+    let first = frame(&mut r, canvas, vec![], |b| {
+        assert_eq!(b.area, canvas);
+        b.set_string(20, 1, "one", Style::new().fg(Color::Green));
+        b.set_string(35, 4, "two", Style::new());
+    });
+    term.process(&first);
+    assert_eq!(
+        screen_text(&term),
+        format!("\n{:20}one\n\n\n{:35}two", "", "")
+    );
+    let second = frame(&mut r, canvas, vec![], |b| {
+        b.set_string(20, 1, "one", Style::new().fg(Color::Green));
+        b.set_string(35, 4, "tWo", Style::new());
+    });
+    assert_eq!(second, b"\x1b[5;37HW");
+    term.process(&second);
+    assert_eq!(
+        screen_text(&term),
+        format!("\n{:20}one\n\n\n{:35}tWo", "", "")
+    );
+}
+
+#[test]
+fn a_frame_not_kept_makes_the_next_one_repaint() {
+    let area = Rect::new(0, 0, 10, 2);
+    let mut r = Renderer::new(false);
+    let mut out = FrameBuf::default();
+    r.frame(area, &mut out, Keep::No, |b| {
+        b.set_string(0, 0, "x", Style::new());
+        Vec::new()
+    });
+    assert!(out.take().starts_with(b"\x1b[0m\x1b[H\x1b[2J"));
+    let bytes = frame(&mut r, area, vec![], |b| {
+        b.set_string(0, 0, "x", Style::new())
+    });
+    assert!(bytes.starts_with(b"\x1b[0m\x1b[H\x1b[2J"));
+    // Kept this time: the same frame again sends nothing.
+    let bytes = frame(&mut r, area, vec![], |b| {
+        b.set_string(0, 0, "x", Style::new())
+    });
+    assert!(bytes.is_empty(), "{bytes:?}");
 }

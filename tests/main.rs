@@ -12,6 +12,7 @@ mod host_key;
 mod hostile;
 mod inbox;
 mod limits;
+mod memory;
 mod openssh;
 mod operations;
 mod preview;

@@ -318,6 +318,12 @@ impl<H: client::Handler> Visitor<H> {
         }
     }
 
+    /// The connection and the channel without the emulator, for a visitor
+    /// whose screen the test does not read.
+    pub fn into_parts(self) -> (client::Handle<H>, russh::Channel<client::Msg>) {
+        (self.handle, self.channel)
+    }
+
     /// Whether the connection under the session is gone.
     pub fn connection_closed(&self) -> bool {
         self.handle.is_closed()

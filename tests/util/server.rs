@@ -256,6 +256,13 @@ impl ServerProcess {
         ServerProcess { child, addr, log }
     }
 
+    /// The server's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
     /// Waits until a log line contains `text`.
     pub fn wait_log(&self, text: &str) -> String {
         let deadline = Instant::now() + TIMEOUT;

@@ -62,6 +62,13 @@ struct Args {
     key_interval_ms: u64,
     #[arg(long, default_value_t = 10)]
     active_seconds: u64,
+    /// Hostile sessions to hold at the end: each opens a PTY of
+    /// `--active-size` with a huge SSH window, stops reading what the
+    /// server sends, keeps changing sections until the server's writes
+    /// block, then floods input; the server's memory per such session is
+    /// read.
+    #[arg(long, default_value_t = 0)]
+    stalled: usize,
     /// Key exchange the client offers: `default` (russh's order, which
     /// prefers mlkem768x25519 like OpenSSH 10) or `curve25519` (what
     /// OpenSSH 7.4–9.8, PuTTY and Dropbear use).
@@ -101,9 +108,13 @@ async fn open(addr: SocketAddr, config: Arc<client::Config>) -> Result<Session> 
 async fn open_sized(
     addr: SocketAddr,
     config: Arc<client::Config>,
-    (cols, rows): (u32, u32),
+    size: (u32, u32),
 ) -> Result<Session> {
-    let start = Instant::now();
+    open_over(connect(addr).await?, config, size).await
+}
+
+/// A TCP connection from the next source address.
+async fn connect(addr: SocketAddr) -> Result<tokio::net::TcpStream> {
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(
         source(NEXT.fetch_add(1, Ordering::Relaxed)),
@@ -111,6 +122,18 @@ async fn open_sized(
     ))?;
     let stream = socket.connect(addr).await?;
     stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+async fn open_over<S>(
+    stream: S,
+    config: Arc<client::Config>,
+    (cols, rows): (u32, u32),
+) -> Result<Session>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let start = Instant::now();
     let mut handle = client::connect_stream(config, stream, Trusting).await?;
     if !handle.authenticate_none("visitor").await?.success() {
         bail!("auth none refused");
@@ -330,6 +353,9 @@ async fn main() -> Result<()> {
     if args.active > 0 {
         active(&args, config.clone()).await?;
     }
+    if args.stalled > 0 {
+        stalled(&args).await?;
+    }
     for burst in 1..=args.bursts {
         let mut held = Vec::with_capacity(args.burst_size);
         let mut opening = Vec::new();
@@ -450,5 +476,122 @@ async fn active(args: &Args, config: Arc<client::Config>) -> Result<()> {
             after.saturating_sub(start) as f64 / 1024.0,
         );
     }
+    Ok(())
+}
+
+/// A stream that stops reading once `stop` is set, as a client whose
+/// network died while it still sends.
+struct Stalling<S> {
+    inner: S,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Stalling<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.stop.load(Ordering::Relaxed) {
+            return std::task::Poll::Pending;
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Stalling<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The worst a connection can cost: a large screen, a huge window, a
+/// client that stopped reading and floods input. Memory is read once the
+/// server's writes to every one of them are blocked and the floods sent.
+async fn stalled(args: &Args) -> Result<()> {
+    let size = args
+        .active_size
+        .split_once('x')
+        .and_then(|(c, r)| Some((c.parse().ok()?, r.parse().ok()?)))
+        .context("--active-size is COLSxROWS")?;
+    let config = Arc::new(client::Config {
+        window_size: u32::MAX / 2,
+        maximum_packet_size: 65535,
+        ..Default::default()
+    });
+    let start = args.pid.and_then(rss_kib);
+    let mut held = Vec::new();
+    for _ in 0..args.stalled {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stream = Stalling {
+            inner: connect(args.addr).await?,
+            stop: stop.clone(),
+        };
+        let session = open_over(stream, config.clone(), size).await?;
+        stop.store(true, Ordering::Relaxed);
+        held.push(session);
+    }
+    let mut pressing = Vec::new();
+    for session in held {
+        pressing.push(tokio::spawn(async move {
+            // Section changes until the server's writes block (each send
+            // then waits), then a flood of input.
+            const KEYS: [&[u8]; 6] = [b"1", b"2", b"3", b"4", b"5", b"6"];
+            for key in KEYS.iter().cycle().take(3000) {
+                let send = session.channel.data(*key);
+                if tokio::time::timeout(Duration::from_millis(100), send)
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            let flood = vec![b'x'; 30_000];
+            for _ in 0..100 {
+                let send = session.channel.data(&flood[..]);
+                if tokio::time::timeout(Duration::from_millis(100), send)
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            session
+        }));
+    }
+    let mut held = Vec::new();
+    for task in pressing {
+        held.push(task.await.context("stalled session")?);
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = args.pid.and_then(rss_kib);
+    if let (Some(start), Some(after)) = (start, after) {
+        println!(
+            "stalled: {} sessions at {}x{} not reading, flooding input: {start} KiB → {after} KiB, {:.0} KiB per session",
+            held.len(),
+            size.0,
+            size.1,
+            after.saturating_sub(start) as f64 / held.len().max(1) as f64
+        );
+    }
+    drop(held);
     Ok(())
 }

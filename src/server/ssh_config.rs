@@ -18,10 +18,27 @@ pub fn config(host_key: russh::keys::PrivateKey) -> russh::server::Config {
         keepalive_interval: Some(std::time::Duration::from_secs(60)),
         keepalive_max: 3,
         nodelay: true,
+        // Input a session has not read yet waits in a queue of this many
+        // packets of at most this size; past it, russh stops reading the
+        // socket. A visitor types far less; a flood while the session is
+        // busy writing holds at most 32 KB here rather than megabytes.
+        channel_buffer_size: INPUT_PACKETS_QUEUED,
+        maximum_packet_size: MAX_INPUT_PACKET,
+        // Likewise for output: frames are written one at a time, so a
+        // client that stops reading holds at most two queued here before
+        // the session's write limit ends it.
+        event_buffer_size: 2,
         preferred: crypto_policy(),
         ..Default::default()
     }
 }
+
+/// Packets of input queued for a session that is not reading (see
+/// `config`).
+pub const INPUT_PACKETS_QUEUED: usize = 2;
+
+/// The largest channel packet a client may send (see `config`).
+pub const MAX_INPUT_PACKET: u32 = 16 * 1024;
 
 /// Only modern algorithms: post-quantum hybrid and curve25519 key
 /// exchange, the ed25519 host key, AEAD ciphers, encrypt-then-MAC MACs;

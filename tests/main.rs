@@ -12,6 +12,7 @@ mod host_key;
 mod hostile;
 mod inbox;
 mod limits;
+mod logs;
 mod memory;
 mod openssh;
 mod operations;

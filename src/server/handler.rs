@@ -6,17 +6,18 @@
 //! learns about the connection goes to the connection's record.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use russh::keys::HashAlg;
 use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
 use russh::{Channel, ChannelId, ChannelOpenFailure};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::sanitize;
-use crate::session::{self, Shared, Visitor};
-use crate::session::{Report, Reporter};
+use crate::session::{self, Report, Reporter, Shared, Visitor};
 use crate::term::caps;
 
 /// One SSH connection's protocol state.
@@ -32,9 +33,35 @@ pub struct Connection {
     client: String,
     key_fingerprint: Option<String>,
     has_session: bool,
+    /// Refusal lines are written at most once a second; the rest counted.
+    refusals: RefusalLog,
     /// The connection's span. russh calls the handler from a task of its
     /// own, so lines written here name their span explicitly.
     span: tracing::Span,
+}
+
+/// When a refusal was last written to the log, and how many were not.
+#[derive(Debug, Default)]
+struct RefusalLog {
+    last_line: Option<Instant>,
+    unlogged: u32,
+}
+
+impl RefusalLog {
+    /// `Some(refusals not logged since the last line)` when a line is due
+    /// (none in the last second); otherwise counts this one.
+    fn line_due(&mut self) -> Option<u32> {
+        let now = Instant::now();
+        if self
+            .last_line
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
+        {
+            self.unlogged = self.unlogged.saturating_add(1);
+            return None;
+        }
+        self.last_line = Some(now);
+        Some(std::mem::take(&mut self.unlogged))
+    }
 }
 
 /// The longest login name kept: it only picks the start section.
@@ -61,7 +88,19 @@ impl Connection {
             client: String::new(),
             key_fingerprint: None,
             has_session: false,
+            refusals: RefusalLog::default(),
             span: tracing::Span::current(),
+        }
+    }
+
+    /// Says no to a request: one log line for the first refusal in a
+    /// second (with how many went unlogged since the last line), a count
+    /// for the rest; every refusal counts in the connection's closing
+    /// line. A client flooding requests cannot flood the log.
+    fn refuse(&mut self, what: &'static str, detail: &str) {
+        self.reporter.send(Report::Refused);
+        if let Some(unlogged) = self.refusals.line_due() {
+            tracing::warn!(parent: &self.span, detail, unlogged, "refused {what}");
         }
     }
 
@@ -129,7 +168,7 @@ impl Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         if self.has_session {
-            tracing::warn!(parent: &self.span, "refused a second session channel");
+            self.refuse("a second session channel", "");
             reply
                 .reject(ChannelOpenFailure::AdministrativelyProhibited)
                 .await;
@@ -224,7 +263,7 @@ impl Handler for Connection {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(parent: &self.span, subsystem = name, "refused a subsystem");
+        self.refuse("a subsystem", name);
         session.channel_failure(channel)
     }
 
@@ -237,7 +276,7 @@ impl Handler for Connection {
         _screen: u32,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(parent: &self.span, "refused X11 forwarding");
+        self.refuse("X11 forwarding", "");
         session.channel_failure(channel)
     }
 
@@ -246,7 +285,7 @@ impl Handler for Connection {
         _channel: ChannelId,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(parent: &self.span, "refused agent forwarding");
+        self.refuse("agent forwarding", "");
         Ok(false)
     }
 
@@ -256,7 +295,7 @@ impl Handler for Connection {
         port: &mut u32,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(parent: &self.span, address, port = *port, "refused remote forwarding");
+        self.refuse("remote forwarding", &format!("{address}:{port}"));
         Ok(false)
     }
 
@@ -265,7 +304,7 @@ impl Handler for Connection {
         _socket_path: &str,
         _session: &mut Session,
     ) -> Result<bool, Self::Error> {
-        tracing::warn!(parent: &self.span, "refused socket forwarding");
+        self.refuse("socket forwarding", "");
         Ok(false)
     }
 
@@ -279,7 +318,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(parent: &self.span, host, port, "refused local forwarding");
+        self.refuse("local forwarding", &format!("{host}:{port}"));
         reply
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;
@@ -293,7 +332,7 @@ impl Handler for Connection {
         reply: ChannelOpenHandle,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::warn!(parent: &self.span, "refused socket forwarding");
+        self.refuse("socket forwarding", "");
         reply
             .reject(ChannelOpenFailure::AdministrativelyProhibited)
             .await;

@@ -237,11 +237,19 @@ async fn drain(ctx: &Context, connections: TaskTracker) {
     }
 }
 
-/// Logs refusals in aggregate, once a second at most.
+/// Logs refusals in aggregate, and the SSH library's log lines dropped
+/// over their rate, once a second at most.
 async fn report_refusals(gate: Arc<Gate>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
         gate.report();
+        let dropped = crate::logs::take_dropped();
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "the SSH library's log lines over its rate were dropped"
+            );
+        }
     }
 }

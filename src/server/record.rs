@@ -36,6 +36,7 @@ pub fn finish(reports: &Reports, connection_ended: &str, seconds: Duration, byte
         seconds = seconds.as_secs_f64(),
         bytes_in = bytes.0,
         bytes_out = bytes.1,
+        refused = reports.refused,
         ended = reports.session_ended.unwrap_or(connection_ended),
         "connection closed"
     );

@@ -20,6 +20,8 @@ pub enum Report {
     /// The client stopped reading: close the socket, the channel cannot be
     /// closed politely.
     Cut,
+    /// A request was refused (forwarding, a subsystem, …).
+    Refused,
 }
 
 /// Everything reported so far.
@@ -35,6 +37,8 @@ pub struct Reports {
     pub session_ended: Option<&'static str>,
     /// The session asked for the socket to be cut.
     pub cut: bool,
+    /// Requests refused.
+    pub refused: u32,
 }
 
 impl Reports {
@@ -51,6 +55,7 @@ impl Reports {
                 self.session_ended.get_or_insert(how);
             }
             Report::Cut => self.cut = true,
+            Report::Refused => self.refused = self.refused.saturating_add(1),
         }
     }
 }

@@ -387,3 +387,39 @@ async fn a_message_sent_just_before_eof_is_stored() {
     });
     assert_eq!(messages_json(&server.data)[0]["message"], "Last words");
 }
+
+/// Regression: with `messages.db` deleted while the server ran, the next
+/// message was shown as sent but went into the deleted file, and was gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_sent_after_the_inbox_file_vanished_is_in_the_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    let server = ServerProcess::spawn(&keys, &data, &[]);
+    let mut first = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    first.wait_for(ABOUT).await;
+    send_message(&mut first, "Before", "", b"Into the first file.").await;
+    first.wait_for("Message sent — thank you").await;
+    // Deleted (and moved aside) under the running server.
+    std::fs::rename(data.join("messages.db"), dir.path().join("moved.db")).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(data.join(format!("messages.db{suffix}")));
+    }
+    let mut second = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    second.wait_for(ABOUT).await;
+    send_message(
+        &mut second,
+        "After",
+        "",
+        b"Into whatever file is there now.",
+    )
+    .await;
+    second.wait_for("Message sent — thank you").await;
+    let list = messages_json(&data);
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["name"], "After");
+    server.wait_log("the inbox file was removed or replaced");
+    // And it is still there after a restart.
+    server.kill();
+    let _restarted = ServerProcess::spawn(&keys, &data, &[]);
+    assert_eq!(messages_json(&data)[0]["name"], "After");
+}

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use std::time::UNIX_EPOCH;
+
 use super::*;
 
 fn submission(id: &str, message: &str) -> Submission {

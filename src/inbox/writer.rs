@@ -1,0 +1,278 @@
+//! The inbox's writer thread: it owns the one connection to the database
+//! and works through the queue in order — visits batched into one
+//! transaction, each message committed (and fsynced) on its own. It opens
+//! the database lazily and again after a failure, so a data directory
+//! fixed while the server runs works without a restart; and before and
+//! after each message it checks that the file it has open is still the
+//! one at `data/messages.db`, so a message is never reported sent into a
+//! file that was deleted or replaced meanwhile.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::Connection;
+
+use super::db::{self, NewMessage, Stored, VisitRow};
+use super::{Job, Submission, SubmitResult, Visit, visitor_key};
+// Field limits are enforced here too, whatever the UI did.
+use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
+use crate::sanitize;
+
+/// Most visits written in one transaction.
+const VISIT_BATCH: usize = 512;
+
+/// Works through the queue until every handle is gone.
+pub(super) fn run(mut state: WriterState, queue: Receiver<Job>) {
+    // Everything already queued is taken in one go: its visits are written
+    // together, in one transaction (flushed before each message, so the
+    // order of writes is the queue's).
+    while let Ok(first) = queue.recv() {
+        let mut visits = Vec::new();
+        let waiting = std::iter::from_fn(|| queue.try_recv().ok());
+        for job in std::iter::once(first).chain(waiting) {
+            match job {
+                Job::Visit(visit) => {
+                    visits.push(visit);
+                    if visits.len() >= VISIT_BATCH {
+                        state.visits(std::mem::take(&mut visits));
+                    }
+                }
+                Job::Submit(submission, reply) => {
+                    state.visits(std::mem::take(&mut visits));
+                    let _ = reply.send(state.submit(&submission));
+                }
+            }
+        }
+        state.visits(visits);
+    }
+}
+
+/// Which file a path names: its device and inode.
+type FileId = (u64, u64);
+
+fn file_id(path: &Path) -> Option<FileId> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// The open database and the key that hashes addresses.
+struct Open {
+    conn: Connection,
+    key: [u8; 32],
+    /// The file the connection has open.
+    file: Option<FileId>,
+}
+
+pub(super) struct WriterState {
+    data_dir: PathBuf,
+    per_hour: u32,
+    open: Option<Open>,
+    last_error_log: Option<Instant>,
+}
+
+impl WriterState {
+    pub(super) fn new(data_dir: &Path, per_hour: u32) -> WriterState {
+        WriterState {
+            data_dir: data_dir.to_path_buf(),
+            per_hour,
+            open: None,
+            last_error_log: None,
+        }
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.data_dir.join(db::FILE)
+    }
+
+    /// Whether the open connection's file is still the one at the path.
+    fn still_in_place(&self) -> bool {
+        self.open
+            .as_ref()
+            .is_some_and(|open| open.file.is_some() && file_id(&self.db_path()) == open.file)
+    }
+
+    /// The database, opened now if it is not yet, failed before, or its
+    /// file was removed or replaced since.
+    fn open(&mut self) -> Option<&mut Open> {
+        if self.open.is_some() && !self.still_in_place() {
+            // Closing checkpoints into the old file and removes its WAL, so
+            // the new file starts clean.
+            self.open = None;
+            tracing::error!(
+                path = %self.db_path().display(),
+                "the inbox file was removed or replaced while the server ran; starting a new one"
+            );
+        }
+        if self.open.is_none() {
+            match open(&self.data_dir) {
+                Ok(open) => self.open = Some(open),
+                Err(e) => {
+                    self.log_error(&format!(
+                        "cannot open the inbox in {}: {e:#}",
+                        self.data_dir.display()
+                    ));
+                    return None;
+                }
+            }
+        }
+        self.open.as_mut()
+    }
+
+    pub(super) fn submit(&mut self, s: &Submission) -> SubmitResult {
+        let Some(msg) = checked(s) else {
+            return SubmitResult::Invalid;
+        };
+        // A file removed between the check and the commit got the message
+        // nobody will read: it is stored again, in the new file (with the
+        // same submission id, so never twice in one file). Once is enough;
+        // a file that keeps vanishing fails the message instead.
+        let per_hour = self.per_hour;
+        for _ in 0..2 {
+            let Some(open) = self.open() else {
+                return SubmitResult::Failed;
+            };
+            let msg = NewMessage {
+                visitor: visitor_key::hash(&open.key, s.peer),
+                ..msg.clone()
+            };
+            let stored = db::insert_message(&mut open.conn, &msg, per_hour);
+            if stored.is_err() || self.still_in_place() {
+                return self.answer(stored);
+            }
+        }
+        self.log_error("the inbox file keeps being removed; a message was not saved");
+        SubmitResult::Failed
+    }
+
+    /// What the visitor is told about a message the database took or
+    /// refused.
+    fn answer(&mut self, stored: rusqlite::Result<Stored>) -> SubmitResult {
+        match stored {
+            Ok(Stored::New(id)) => {
+                tracing::info!(id, "message received");
+                SubmitResult::Sent
+            }
+            Ok(Stored::Duplicate(_)) => SubmitResult::Sent,
+            Ok(Stored::Limited { retry_after_secs }) => {
+                SubmitResult::Limited(Duration::from_secs(retry_after_secs.max(1) as u64))
+            }
+            Err(e) => {
+                // Reopen next time: the failure may be the connection's.
+                self.open = None;
+                self.log_error(&format!(
+                    "could not save a message in {}: {e}",
+                    self.db_path().display()
+                ));
+                SubmitResult::Failed
+            }
+        }
+    }
+
+    /// Records finished sessions in one transaction. Visits are statistics:
+    /// they are committed without waiting for the disk (`synchronous =
+    /// NORMAL`, so an application crash loses none, a power cut at most the
+    /// last ones), unlike messages, which always are.
+    pub(super) fn visits(&mut self, visits: Vec<Visit>) {
+        if visits.is_empty() {
+            return;
+        }
+        let Some(open) = self.open() else {
+            return;
+        };
+        let rows: Vec<VisitRow> = visits
+            .iter()
+            .map(|v| VisitRow {
+                started_at: unix(v.started),
+                duration_ms: v.duration.as_millis().min(i64::MAX as u128) as i64,
+                visitor: visitor_key::hash(&open.key, v.peer),
+                client: short(&v.client, 100),
+                term: short(&v.term, 40),
+                cols: v.cols,
+                rows: v.rows,
+                sections: v.sections.join(","),
+                left_message: v.left_message,
+                kind: v.kind.label(),
+            })
+            .collect();
+        if let Err(e) = db::record_visits(&mut open.conn, &rows) {
+            self.open = None;
+            self.log_error(&format!("could not record {} visits: {e}", rows.len()));
+        }
+    }
+
+    /// Logs an error, at most once a minute, so a broken disk does not
+    /// flood the log.
+    fn log_error(&mut self, message: &str) {
+        let now = Instant::now();
+        if self
+            .last_error_log
+            .is_none_or(|last| now.duration_since(last) > Duration::from_secs(60))
+        {
+            tracing::error!("{message}");
+            self.last_error_log = Some(now);
+        }
+    }
+}
+
+/// Opens the data directory's database and visitor key, creating both.
+fn open(data_dir: &Path) -> anyhow::Result<Open> {
+    use anyhow::Context;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    let key = visitor_key::load_or_create(data_dir)?;
+    let path = data_dir.join(db::FILE);
+    let conn = db::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(Open {
+        conn,
+        key,
+        file: file_id(&path),
+    })
+}
+
+/// The submission sanitised and within limits, or `None`.
+fn checked(s: &Submission) -> Option<NewMessage> {
+    let name = sanitize::clean(&s.name, sanitize::ONE_LINE)
+        .trim()
+        .to_string();
+    let contact = sanitize::clean(&s.contact, sanitize::ONE_LINE)
+        .trim()
+        .to_string();
+    let body = sanitize::clean(&s.message, sanitize::STORED)
+        .trim()
+        .to_string();
+    let id_ok = !s.submission_id.is_empty()
+        && s.submission_id.len() <= 64
+        && s.submission_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let fits = |text: &str, max: usize| text.chars().count() <= max;
+    let valid = id_ok
+        && !name.is_empty()
+        && !body.is_empty()
+        && fits(&name, MAX_NAME)
+        && fits(&contact, MAX_CONTACT)
+        && fits(&body, MAX_MESSAGE);
+    valid.then(|| NewMessage {
+        submission_id: s.submission_id.clone(),
+        received_at: unix(SystemTime::now()),
+        name,
+        contact,
+        body,
+        visitor: String::new(),
+        key_fingerprint: s.key_fingerprint.as_deref().map(|k| short(k, 100)),
+    })
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs().min(i64::MAX as u64) as i64)
+}
+
+/// Untrusted one-line text, cleaned and cut to `max` characters.
+fn short(text: &str, max: usize) -> String {
+    sanitize::clean(text, sanitize::ONE_LINE)
+        .chars()
+        .take(max)
+        .collect()
+}

@@ -18,7 +18,7 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -38,9 +38,13 @@ const LIBRARY_LINES_PER_SECOND: u32 = 10;
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_env("SSHFOLIO_LOG")
         .unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER))
-        .and(filter_fn(|meta| {
-            !meta.is_event() || library_line_allowed(meta.target())
-        }));
+        // The hint keeps `SSHFOLIO_LOG`'s level as the most verbose one:
+        // without it, every disabled debug and trace line of the library
+        // would be built, only to be thrown away here.
+        .and(
+            filter_fn(|meta| !meta.is_event() || library_line_allowed(meta.target()))
+                .with_max_level_hint(LevelFilter::TRACE),
+        );
     let json = format == LogFormat::Json;
     let ansi = !json && io::stderr().is_terminal();
     let writer = EscapedStderr { json, ansi };

@@ -6,14 +6,14 @@
 //! next event, so an idle session holds only its view state.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
 use russh::server::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::{ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -115,12 +115,22 @@ enum Wake {
     Limit(End),
     Message(Option<ChannelMsg>),
     Answer(SubmitResult),
+    /// The frame being written is out (true), or the client stopped
+    /// reading (false).
+    Sent(bool),
     /// Releasing the buffers, or one of the UI's own timers, is due.
     Timer,
 }
 
+/// The channel's write side, as the session's frames go out.
+type Writer = ChannelWriteHalf<Msg>;
+
+/// A frame on its way out: the loop goes on reading input meanwhile, so
+/// the connection never waits for a session that waits for it.
+type InFlight<'w> = Pin<Box<dyn Future<Output = bool> + Send + 'w>>;
+
 pub async fn run(
-    channel: &mut Channel<Msg>,
+    (reader, writer): (&mut ChannelReadHalf, &Writer),
     content: Arc<Content>,
     shared: &Shared,
     visitor: &Visitor,
@@ -129,14 +139,14 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Ended {
     let mut session = Session::new(content, shared, visitor, size, &env);
-    let end = match session.first_frame(channel).await {
-        Ok(()) => session.serve(channel, &shutdown).await,
+    let end = match session.first_frame(writer).await {
+        Ok(()) => session.serve(reader, writer, &shutdown).await,
         Err(end) => end,
     };
     // A message being stored is finished, not abandoned, whatever ended
     // the session: its writer thread completes it regardless.
     Ended {
-        status: finish(channel, end, &session.limits).await,
+        status: finish(writer, end, &session.limits).await,
         how: end.reason(),
         summary: session.summary(),
     }
@@ -167,9 +177,9 @@ impl Session {
     }
 
     /// The alternate screen and the first frame, in one write.
-    async fn first_frame(&mut self, channel: &Channel<Msg>) -> Result<(), End> {
+    async fn first_frame(&mut self, writer: &Writer) -> Result<(), End> {
         let first = self.ui.enter();
-        if !send(channel, first, self.limits.write_timeout).await {
+        if !send(writer, first, self.limits.write_timeout).await {
             return Err(End::Stalled);
         }
         #[cfg(feature = "fault-injection")]
@@ -183,14 +193,26 @@ impl Session {
         Ok(())
     }
 
-    /// Serves the visitor until something ends the session.
-    async fn serve(&mut self, channel: &mut Channel<Msg>, shutdown: &CancellationToken) -> End {
-        loop {
-            match self.wake(channel, shutdown).await {
-                Wake::Shutdown => return End::Shutdown,
-                Wake::Limit(end) => return end,
+    /// Serves the visitor until something ends the session. One frame is
+    /// in flight at a time; input is read all along.
+    async fn serve(
+        &mut self,
+        reader: &mut ChannelReadHalf,
+        writer: &Writer,
+        shutdown: &CancellationToken,
+    ) -> End {
+        let mut in_flight: Option<InFlight<'_>> = None;
+        let end = loop {
+            match self.wake(reader, &mut in_flight, shutdown).await {
+                Wake::Shutdown => break End::Shutdown,
+                Wake::Limit(end) => break end,
                 Wake::Message(message) => self.apply(message),
                 Wake::Answer(result) => self.answered(result),
+                Wake::Sent(true) => {
+                    in_flight = None;
+                    self.release_at = Some(Instant::now() + RELEASE_AFTER);
+                }
+                Wake::Sent(false) => return End::Stalled,
                 Wake::Timer => self.on_timer(),
             }
             // Everything already waiting joins this frame.
@@ -198,7 +220,7 @@ impl Session {
                 if self.ending.is_some() {
                     break;
                 }
-                match ready(channel.wait()) {
+                match ready(reader.wait()) {
                     Some(message) => self.apply(message),
                     None => break,
                 }
@@ -208,25 +230,42 @@ impl Session {
             // A message sent just before the end is still stored.
             self.send_drafts();
             if quit {
-                return End::Quit;
+                break End::Quit;
             }
             if let Some(end) = self.ending.take() {
-                return end;
+                break end;
             }
-            if self.ui.dirty() {
-                if !send(channel, self.ui.frame(), self.limits.write_timeout).await {
-                    return End::Stalled;
+            if self.ui.dirty() && in_flight.is_none() {
+                in_flight = Some(Box::pin(send(
+                    writer,
+                    self.ui.frame(),
+                    self.limits.write_timeout,
+                )));
+            }
+        };
+        // The frame on its way out goes before the goodbye.
+        match in_flight {
+            Some(frame) => {
+                if frame.await {
+                    end
+                } else {
+                    End::Stalled
                 }
-                self.release_at = Some(Instant::now() + RELEASE_AFTER);
             }
+            None => end,
         }
     }
 
     /// Waits for the next thing to happen. Shutdown and the limits come
     /// first (a client flooding input still meets them), then the client,
-    /// then the inbox, then the other timers (so bytes that complete an
-    /// escape sequence win over its pause running out).
-    async fn wake(&mut self, channel: &mut Channel<Msg>, shutdown: &CancellationToken) -> Wake {
+    /// then the frame going out, the inbox, and the other timers (so bytes
+    /// that complete an escape sequence win over its pause running out).
+    async fn wake(
+        &mut self,
+        reader: &mut ChannelReadHalf,
+        in_flight: &mut Option<InFlight<'_>>,
+        shutdown: &CancellationToken,
+    ) -> Wake {
         let idle_at = self.last_input + self.limits.idle_timeout;
         let session_at = self.started + self.limits.session_timeout;
         let timer = [self.release_at, self.ui.deadline()]
@@ -238,7 +277,8 @@ impl Session {
             () = shutdown.cancelled() => Wake::Shutdown,
             () = tokio::time::sleep_until(idle_at) => Wake::Limit(End::Idle),
             () = tokio::time::sleep_until(session_at) => Wake::Limit(End::SessionLimit),
-            message = channel.wait() => Wake::Message(message),
+            message = reader.wait() => Wake::Message(message),
+            sent = frame_out(in_flight) => Wake::Sent(sent),
             result = answer(&mut self.sending) => {
                 self.sending = None;
                 Wake::Answer(result)
@@ -313,7 +353,7 @@ impl Session {
 }
 
 /// Leaves the visitor's terminal as it was and gives the exit status.
-async fn finish(channel: &Channel<Msg>, end: End, limits: &SessionLimits) -> Option<u32> {
+async fn finish(writer: &Writer, end: End, limits: &SessionLimits) -> Option<u32> {
     let mut bytes = modes::RESTORE.to_vec();
     let goodbye = match end {
         End::Quit | End::InputClosed => None,
@@ -331,7 +371,7 @@ async fn finish(channel: &Channel<Msg>, end: End, limits: &SessionLimits) -> Opt
     if let Some(goodbye) = goodbye {
         bytes.extend_from_slice(format!("{goodbye}\r\n").as_bytes());
     }
-    send(channel, Bytes::from(bytes), limits.write_timeout).await;
+    send(writer, Bytes::from(bytes), limits.write_timeout).await;
     Some(0)
 }
 
@@ -350,14 +390,22 @@ fn duration(limit: Duration) -> String {
 
 /// Sends one frame as one write; false when the client is gone or stopped
 /// reading for longer than `limit`.
-async fn send(channel: &Channel<Msg>, bytes: Bytes, limit: Duration) -> bool {
+async fn send(writer: &Writer, bytes: Bytes, limit: Duration) -> bool {
     if bytes.is_empty() {
         return true;
     }
     matches!(
-        tokio::time::timeout(limit, channel.data_bytes(bytes)).await,
+        tokio::time::timeout(limit, writer.data_bytes(bytes)).await,
         Ok(Ok(()))
     )
+}
+
+/// Whether the frame in flight got out, or never when there is none.
+async fn frame_out(in_flight: &mut Option<InFlight<'_>>) -> bool {
+    match in_flight {
+        Some(frame) => frame.await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The inbox's answer, or never when nothing is being sent.

@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use russh::Channel;
 use russh::server::{Handle, Msg};
+use russh::{Channel, ChannelReadHalf, ChannelWriteHalf};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -170,7 +170,7 @@ pub async fn supervise(
 
 /// The session from its first request to its visit record; how it ended.
 async fn run(
-    mut channel: Channel<Msg>,
+    channel: Channel<Msg>,
     shared: Shared,
     visitor: Visitor,
     reporter: Reporter,
@@ -180,10 +180,13 @@ async fn run(
     let started = Started::now();
     // This session keeps the content it started with, whatever reloads.
     let content = shared.content.current();
-    let setup = match setup::gather(&mut channel, &shutdown).await {
+    // Read and written apart, so the session never stops reading input
+    // while a write waits.
+    let (mut reader, writer) = channel.split();
+    let setup = match setup::gather(&mut reader, &shutdown).await {
         Ok(setup) => setup,
         Err(why) => {
-            let _ = channel.close().await;
+            let _ = writer.close().await;
             return why;
         }
     };
@@ -204,7 +207,7 @@ async fn run(
         kind: VisitKind::Plain,
     };
     let served = serve(
-        &mut channel,
+        (&mut reader, &writer),
         setup,
         content,
         &shared,
@@ -213,7 +216,7 @@ async fn run(
         &tui_active,
     )
     .await;
-    if !close(&channel, served.status, shared.limits.write_timeout).await {
+    if !close(&writer, served.status, shared.limits.write_timeout).await {
         reporter.send(Report::Cut);
     }
     visit.kind = served.kind;
@@ -231,7 +234,7 @@ async fn run(
 /// Serves what the client asked for: the UI for a shell with a PTY, the
 /// résumé for a shell without, or an exec command.
 async fn serve(
-    channel: &mut Channel<Msg>,
+    (reader, writer): (&mut ChannelReadHalf, &ChannelWriteHalf<Msg>),
     setup: Setup,
     content: Arc<Content>,
     shared: &Shared,
@@ -243,9 +246,16 @@ async fn serve(
     let (status, kind, summary, how) = match (setup.request, setup.pty) {
         (Request::Shell, Some(size)) => {
             tui_active.store(true, Ordering::Relaxed);
-            let ended =
-                interactive::run(channel, content, shared, visitor, size, setup.env, shutdown)
-                    .await;
+            let ended = interactive::run(
+                (reader, writer),
+                content,
+                shared,
+                visitor,
+                size,
+                setup.env,
+                shutdown,
+            )
+            .await;
             (
                 ended.status,
                 VisitKind::Tui,
@@ -254,12 +264,12 @@ async fn serve(
             )
         }
         (Request::Shell, None) => {
-            let status = plain::resume(channel, &content, limit).await;
+            let status = plain::resume(writer, &content, limit).await;
             (status, VisitKind::Plain, None, None)
         }
         (Request::Exec(command), pty) => {
             let (status, kind) =
-                plain::exec(channel, &content, &command, pty.is_some(), limit).await;
+                plain::exec(writer, &content, &command, pty.is_some(), limit).await;
             (status, kind, None, None)
         }
     };
@@ -278,14 +288,14 @@ async fn serve(
 /// Ends the channel politely: exit status, EOF, close. That needs the
 /// client to read; false when it does not (or there is no status to give),
 /// so the connection is cut instead of waited for.
-async fn close(channel: &Channel<Msg>, status: Option<u32>, limit: Duration) -> bool {
+async fn close(writer: &ChannelWriteHalf<Msg>, status: Option<u32>, limit: Duration) -> bool {
     let Some(status) = status else {
         return false;
     };
     let closed = tokio::time::timeout(limit, async {
-        channel.exit_status(status).await?;
-        channel.eof().await?;
-        channel.close().await
+        writer.exit_status(status).await?;
+        writer.eof().await?;
+        writer.close().await
     })
     .await;
     matches!(closed, Ok(Ok(())))

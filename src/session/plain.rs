@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use russh::Channel;
+use russh::ChannelWriteHalf;
 use russh::server::Msg;
 
 use crate::content::Content;
@@ -17,13 +17,17 @@ use crate::inbox::VisitKind;
 pub const EXIT_UNKNOWN_COMMAND: u32 = 127;
 
 /// The résumé, for `ssh -T host`; the exit status, none if the client went.
-pub async fn resume(channel: &Channel<Msg>, content: &Content, limit: Duration) -> Option<u32> {
+pub async fn resume(
+    channel: &ChannelWriteHalf<Msg>,
+    content: &Content,
+    limit: Duration,
+) -> Option<u32> {
     print(channel, &export::resume(content), false, limit).await
 }
 
 /// Answers an exec command; its exit status and how the visit is counted.
 pub async fn exec(
-    channel: &Channel<Msg>,
+    channel: &ChannelWriteHalf<Msg>,
     content: &Content,
     command: &[u8],
     pty: bool,
@@ -44,7 +48,12 @@ pub async fn exec(
 
 /// Writes a text export; status 0 once it is out, none if the client went
 /// or stopped reading for longer than `limit`.
-async fn print(channel: &Channel<Msg>, text: &str, pty: bool, limit: Duration) -> Option<u32> {
+async fn print(
+    channel: &ChannelWriteHalf<Msg>,
+    text: &str,
+    pty: bool,
+    limit: Duration,
+) -> Option<u32> {
     let bytes = Bytes::from(crlf(text, pty));
     match tokio::time::timeout(limit, channel.data_bytes(bytes)).await {
         Ok(Ok(())) => Some(0),

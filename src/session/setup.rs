@@ -5,8 +5,7 @@
 use std::pin::pin;
 use std::time::Duration;
 
-use russh::server::Msg;
-use russh::{Channel, ChannelMsg};
+use russh::{ChannelMsg, ChannelReadHalf};
 use tokio_util::sync::CancellationToken;
 
 use crate::term::caps::ClientEnv;
@@ -33,7 +32,7 @@ pub struct Setup {
 /// Reads the channel up to the shell or exec request; `Err` says why no
 /// request came.
 pub async fn gather(
-    channel: &mut Channel<Msg>,
+    channel: &mut ChannelReadHalf,
     shutdown: &CancellationToken,
 ) -> Result<Setup, &'static str> {
     let mut pty: Option<Size> = None;

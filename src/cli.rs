@@ -100,6 +100,15 @@ pub struct ServeArgs {
     /// Messages accepted per client address, and per key, per rolling hour.
     #[arg(long, env = "SSHFOLIO_MESSAGES_PER_HOUR", default_value_t = 5)]
     pub messages_per_hour: u32,
+    /// Days visits are kept for `stats`; older ones are deleted (0 keeps
+    /// them all).
+    #[arg(
+        long,
+        env = "SSHFOLIO_VISITS_RETENTION_DAYS",
+        default_value_t = 400,
+        value_name = "DAYS"
+    )]
+    pub visits_retention_days: u32,
     /// Connections open at once, in all.
     #[arg(long, env = "SSHFOLIO_MAX_CONNECTIONS", default_value_t = 2000)]
     pub max_connections: usize,

@@ -25,6 +25,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, fmt};
 
 use crate::cli::LogFormat;
+use crate::sanitize;
 
 /// What is logged when `SSHFOLIO_LOG` does not say: our own lines from
 /// `info`, the SSH library's from `warn` (its `info` lines repeat what a
@@ -137,10 +138,7 @@ pub fn escape_line(line: &str, json: bool, keep_esc: bool) -> Cow<'_, str> {
     let harmful = |c: char| match c {
         '\t' => false,
         '\x1b' => !keep_esc,
-        c if c.is_control() => true,
-        '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' => true,
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
-        _ => false,
+        c => sanitize::is_terminal_unsafe(c),
     };
     if !body.chars().any(harmful) {
         return Cow::Borrowed(line);

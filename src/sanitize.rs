@@ -43,10 +43,11 @@ pub fn clean(text: &str, keep: Keep) -> String {
                 }
                 out.push(if keep.newlines { '\n' } else { ' ' });
             }
-            '\n' => out.push(if keep.newlines { '\n' } else { ' ' }),
+            // Unicode's own line and paragraph breaks are line breaks here.
+            '\n' | '\u{2028}' | '\u{2029}' => out.push(if keep.newlines { '\n' } else { ' ' }),
             '\t' => out.push(if keep.tabs { '\t' } else { ' ' }),
             c if c.is_control() => {}
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
             c => out.push(c),
         }
     }
@@ -87,6 +88,34 @@ fn skip_string(chars: &mut std::iter::Peekable<impl Iterator<Item = char>>) -> O
     None
 }
 
+/// Whether a character can drive a terminal or disguise the text around
+/// it: control characters (C0, DEL, C1), direction marks, overrides and
+/// isolates, and the Unicode line and paragraph separators.
+pub fn is_terminal_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// JSON made safe to print on the owner's terminal: what JSON may carry
+/// raw inside strings but a terminal would act on (C1 controls, DEL,
+/// direction overrides, line separators) becomes a `\uXXXX` escape — the
+/// same text to any JSON reader. (serde_json escapes C0 itself.)
+pub fn json_for_terminal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_terminal_unsafe(c) && !matches!(c, '\n' | '\t') {
+            // All of these are in the Basic Multilingual Plane.
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,12 +142,26 @@ mod tests {
             ("unterminated \x1b]0;title", "unterminated "),
             ("\x1b7saved\x1b8", "saved"),
             ("rtl \u{202e}txt", "rtl txt"),
+            ("marks \u{200f}\u{2067}x\u{2069}", "marks x"),
+            ("para\u{2029}graph", "para\ngraph"),
             ("del\x7f", "del"),
             ("日本語 ✓ émoji 🚀", "日本語 ✓ émoji 🚀"),
         ];
         for (input, want) in cases {
             assert_eq!(clean(input, STORED), want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_loses_what_a_terminal_acts_on() {
+        let value = serde_json::json!({"m": "a\u{9b}31m b\u{202e}c\u{2028}d\u{7f} 日本\nx"});
+        let raw = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json_for_terminal(&raw);
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
+        assert!(!safe.contains('\u{202e}') && !safe.contains('\u{2028}'));
+        assert!(safe.contains("\\u009b") && safe.contains("日本"));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
     }
 
     #[test]

@@ -196,3 +196,63 @@ fn owner_commands_end_quietly_when_the_reader_goes_away() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// Whether `text` holds anything a terminal would act on or that would
+/// disguise the text: control characters but newline and tab, DEL, C1,
+/// direction overrides, line separators.
+fn terminal_unsafe(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|&c| !matches!(c, '\n' | '\t') && sshfolio::sanitize::is_terminal_unsafe(c))
+        .collect()
+}
+
+/// Rows written straight into the database (an old version, a hand edit)
+/// with escape sequences, C1 controls and direction overrides in every
+/// text column: nothing the owner's commands print carries them out.
+#[test]
+fn owner_output_is_clean_whatever_the_database_holds() {
+    let data = tempfile::tempdir().unwrap();
+    let conn = sshfolio::inbox::db::open(&data.path().join("messages.db")).unwrap();
+    let evil = "x\x1b[2J\x1b]52;c;ZXZpbA==\x07\u{9b}31m\u{202e}gnp.exe\u{2028}y\x7f";
+    conn.execute(
+        "INSERT INTO messages (submission_id, received_at, name, contact, body, visitor, key_fingerprint)
+         VALUES ('s1', strftime('%s','now'), ?1, ?1, ?1, 'v', ?1)",
+        [evil],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO visits (started_at, duration_ms, visitor, client, term, cols, rows, sections, left_message, kind)
+         VALUES (strftime('%s','now'), 5000, 'v', ?1, ?1, 80, 24, ?2, 0, ?1)",
+        [evil, &format!("about,{evil},skills")],
+    )
+    .unwrap();
+    drop(conn);
+    for args in [
+        &["messages"][..],
+        &["messages", "--json"],
+        &["messages", "--unread"],
+        &["stats"],
+    ] {
+        let out = sshfolio()
+            .args(args)
+            .arg("--data")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(terminal_unsafe(&stdout).is_empty(), "{args:?}: {stdout:?}");
+        assert!(
+            stdout.contains('x'),
+            "{args:?}: the text itself is kept: {stdout}"
+        );
+    }
+    // The JSON still says exactly what is stored.
+    let out = sshfolio()
+        .args(["messages", "--json", "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], evil);
+}

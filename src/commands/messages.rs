@@ -69,7 +69,8 @@ fn messages(data: &Path, json: bool, unread: bool, mark: Option<Mark>) -> Result
         None => Vec::new(),
     };
     if json {
-        let mut out = serde_json::to_string_pretty(&list).context("encoding messages")?;
+        let json = serde_json::to_string_pretty(&list).context("encoding messages")?;
+        let mut out = sanitize::json_for_terminal(&json);
         out.push('\n');
         return Ok(out);
     }

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::ServeArgs;
 use crate::content::{self, Content};
-use crate::inbox::Inbox;
+use crate::inbox::{Inbox, Policy};
 use crate::server::{self, Limits, Settings, host_key, ssh_config};
 use crate::session::{ContentSource, SessionLimits, Shared};
 
@@ -37,7 +37,13 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         }
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    let (inbox, writer) = Inbox::start(&args.data, args.messages_per_hour);
+    let (inbox, writer) = Inbox::start(
+        &args.data,
+        Policy {
+            messages_per_hour: args.messages_per_hour,
+            visits_retention_days: args.visits_retention_days,
+        },
+    );
     let (replace, source) = ContentSource::new(content);
     let shared = Shared {
         content: source,

@@ -1,8 +1,10 @@
 //! `sshfolio stats`: who came by over the last days: visits, distinct
 //! visitors per day, median visit length, sections viewed, clients and
-//! how they came, as text with bar charts.
+//! how they came, as text with bar charts. The database does the
+//! counting, so the command's memory stays flat however many visits there
+//! are; every label that came from a visitor is cleaned before printing.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use anyhow::Result;
 
 use super::messages::{now, open, safe};
 use super::print;
+use crate::app::Section;
 use crate::cli::StatsArgs;
 use crate::inbox::db;
 use crate::text::counted;
@@ -21,73 +24,63 @@ pub fn run(args: &StatsArgs) -> Result<ExitCode> {
 }
 
 /// `sshfolio stats`: visitors per day, session length, sections, clients.
+/// The database adds up the visits; only the totals come back.
 fn stats(data: &Path, days: u32) -> Result<String> {
     let Some(conn) = open(data)? else {
         return Ok("no visits recorded yet\n".to_string());
     };
     let since = now() - i64::from(days) * 86_400;
-    let visits = db::visits_since(&conn, since)?;
+    let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+    let stats = db::visit_stats(&conn, since, &names)?;
     let messages = db::messages_since(&conn, since)?;
     let mut out = String::new();
-    if visits.is_empty() {
+    if stats.visits == 0 {
         let _ = writeln!(out, "no visits in the last {days} days");
         return Ok(out);
     }
-    let visitors: HashSet<&str> = visits.iter().map(|(_, v)| v.visitor.as_str()).collect();
-    let mut durations: Vec<i64> = visits.iter().map(|(_, v)| v.duration_ms).collect();
-    durations.sort_unstable();
-    let median = durations[durations.len() / 2];
     let _ = writeln!(
         out,
         "last {days} days: {} from {} · {} · median visit {}",
-        counted(visits.len(), "visit"),
-        counted(visitors.len(), "visitor"),
+        counted(stats.visits as usize, "visit"),
+        counted(stats.visitors as usize, "visitor"),
         counted(messages as usize, "message"),
-        duration(median)
+        duration(stats.median_ms)
     );
-
-    let mut per_day: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
-    for (day, v) in &visits {
-        per_day.entry(day).or_default().insert(&v.visitor);
-    }
-    let rows: Vec<(String, usize)> = per_day
-        .iter()
-        .map(|(day, who)| (day.to_string(), who.len()))
-        .collect();
-    chart(&mut out, "visitors per day", &rows);
-
-    let mut sections: BTreeMap<String, usize> = BTreeMap::new();
-    let mut clients: BTreeMap<String, usize> = BTreeMap::new();
-    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, v) in &visits {
-        for s in v.sections.split(',').filter(|s| !s.is_empty()) {
-            *sections.entry(s.to_string()).or_default() += 1;
-        }
-        *clients.entry(client_name(&v.client)).or_default() += 1;
-        *kinds.entry(safe(&v.kind)).or_default() += 1;
-    }
-    chart(&mut out, "most viewed sections", &by_count(sections));
-    chart(&mut out, "clients", &by_count(clients));
-    chart(&mut out, "how they came", &by_count(kinds));
+    chart(&mut out, "visitors per day", &stats.per_day);
+    let mut sections = stats.sections;
+    sections.retain(|(_, n)| *n > 0);
+    chart(&mut out, "most viewed sections", &top(sections));
+    chart(&mut out, "clients", &cleaned(stats.clients, client_name));
+    chart(&mut out, "how they came", &cleaned(stats.kinds, safe));
     Ok(out)
 }
 
-/// "OpenSSH_9.6p1" from "SSH-2.0-OpenSSH_9.6p1 Debian-3", made safe.
-fn client_name(version: &str) -> String {
-    let name = version.strip_prefix("SSH-2.0-").unwrap_or(version);
+/// "OpenSSH_9.6p1" as the database took it from "SSH-2.0-OpenSSH_9.6p1
+/// Debian-3", made safe.
+fn client_name(name: &str) -> String {
+    let name = safe(name);
     let name = name.split_whitespace().next().unwrap_or("unknown");
-    safe(name).chars().take(32).collect()
+    name.chars().take(32).collect()
 }
 
-fn by_count(map: BTreeMap<String, usize>) -> Vec<(String, usize)> {
-    let mut rows: Vec<(String, usize)> = map.into_iter().collect();
+/// Visitor text made safe to print; rows that become the same merge.
+fn cleaned(rows: Vec<(String, u64)>, clean: fn(&str) -> String) -> Vec<(String, u64)> {
+    let mut merged: BTreeMap<String, u64> = BTreeMap::new();
+    for (label, n) in rows {
+        *merged.entry(clean(&label)).or_default() += n;
+    }
+    top(merged.into_iter().collect())
+}
+
+/// The ten largest, largest first.
+fn top(mut rows: Vec<(String, u64)>) -> Vec<(String, u64)> {
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     rows.truncate(10);
     rows
 }
 
 /// A titled bar chart: label, bar scaled to the largest, count.
-fn chart(out: &mut String, title: &str, rows: &[(String, usize)]) {
+fn chart(out: &mut String, title: &str, rows: &[(String, u64)]) {
     const BAR: usize = 30;
     let _ = writeln!(out, "\n{title}");
     let width = rows
@@ -97,7 +90,7 @@ fn chart(out: &mut String, title: &str, rows: &[(String, usize)]) {
         .unwrap_or(0);
     let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
     for (label, n) in rows {
-        let bar = "█".repeat((n * BAR).div_ceil(max));
+        let bar = "█".repeat((*n as usize * BAR).div_ceil(max as usize));
         let _ = writeln!(out, "  {label:<width$}  {bar} {n}");
     }
 }
@@ -121,11 +114,9 @@ mod tests {
         assert_eq!(duration(45_000), "45s");
         assert_eq!(duration(72_000), "1m 12s");
         assert_eq!(duration(7_380_000), "2h 03m");
-        assert_eq!(
-            client_name("SSH-2.0-OpenSSH_9.6p1 Debian-3"),
-            "OpenSSH_9.6p1"
-        );
-        assert_eq!(client_name("SSH-2.0-\x1b[31mevil"), "evil");
+        assert_eq!(client_name("OpenSSH_9.6p1"), "OpenSSH_9.6p1");
+        assert_eq!(client_name("\x1b[31mevil"), "evil");
+        assert_eq!(client_name("\u{202e}x\u{9b}1my"), "xy");
     }
 
     #[test]

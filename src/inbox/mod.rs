@@ -9,6 +9,7 @@
 //! It ends when every handle is dropped, after finishing the queue.
 
 pub mod db;
+mod stats;
 pub mod visitor_key;
 mod writer;
 
@@ -123,12 +124,29 @@ impl Writer {
     }
 }
 
+/// What the inbox allows and keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Messages per visitor (address, and key) per rolling hour.
+    pub messages_per_hour: u32,
+    /// Visits older than this many days are deleted; 0 keeps them all.
+    pub visits_retention_days: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            messages_per_hour: 5,
+            visits_retention_days: 400,
+        }
+    }
+}
+
 impl Inbox {
-    /// Starts the writer for `data_dir`, allowing `per_hour` messages per
-    /// visitor per rolling hour.
-    pub fn start(data_dir: &Path, per_hour: u32) -> (Inbox, Writer) {
+    /// Starts the writer for `data_dir`.
+    pub fn start(data_dir: &Path, policy: Policy) -> (Inbox, Writer) {
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
-        let state = writer::WriterState::new(data_dir, per_hour);
+        let state = writer::WriterState::new(data_dir, policy);
         let thread = std::thread::Builder::new()
             .name("inbox".into())
             .spawn(move || writer::run(state, queue))

@@ -27,7 +27,7 @@ fn stored(data: &Path) -> Vec<db::Message> {
 #[tokio::test(flavor = "multi_thread")]
 async fn stores_sanitised_text() {
     let dir = tempfile::tempdir().unwrap();
-    let (inbox, writer) = Inbox::start(dir.path(), 5);
+    let (inbox, writer) = Inbox::start(dir.path(), Policy::default());
     let mut s = submission(
         "aa11",
         "hi\x1b]52;c;aGVsbG8=\x07 there\x1b[2J\x07\nbye\tnow",
@@ -44,7 +44,7 @@ async fn stores_sanitised_text() {
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_presses_store_one_message() {
     let dir = tempfile::tempdir().unwrap();
-    let (inbox, writer) = Inbox::start(dir.path(), 5);
+    let (inbox, writer) = Inbox::start(dir.path(), Policy::default());
     let inbox = Arc::new(inbox);
     let tasks: Vec<_> = (0..32)
         .map(|_| {
@@ -79,7 +79,7 @@ async fn concurrent_presses_store_one_message() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refuses_invalid_submissions() {
     let dir = tempfile::tempdir().unwrap();
-    let (inbox, _writer) = Inbox::start(dir.path(), 5);
+    let (inbox, _writer) = Inbox::start(dir.path(), Policy::default());
     assert_eq!(
         inbox.submit(submission("x1", "   ")).await,
         SubmitResult::Invalid
@@ -107,7 +107,7 @@ async fn unusable_data_dir_fails_the_submit_and_recovers_when_fixed() {
     // A file where the data directory should be: nothing can be created.
     let data = dir.path().join("data");
     std::fs::write(&data, "not a directory").unwrap();
-    let (inbox, _writer) = Inbox::start(&data, 5);
+    let (inbox, _writer) = Inbox::start(&data, Policy::default());
     assert_eq!(
         inbox.submit(submission("r1", "hello")).await,
         SubmitResult::Failed
@@ -138,7 +138,7 @@ async fn corrupt_database_fails_the_submit_without_losing_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = b"this is not an SQLite database, but somebody's file".repeat(100);
     std::fs::write(dir.path().join(db::FILE), &garbage).unwrap();
-    let (inbox, _writer) = Inbox::start(dir.path(), 5);
+    let (inbox, _writer) = Inbox::start(dir.path(), Policy::default());
     assert_eq!(
         inbox.submit(submission("c1", "hello")).await,
         SubmitResult::Failed
@@ -153,7 +153,7 @@ async fn corrupt_database_fails_the_submit_without_losing_the_file() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flood_of_visits_is_written_in_batches_and_messages_stay_durable() {
     let dir = tempfile::tempdir().unwrap();
-    let (inbox, writer) = Inbox::start(dir.path(), 5);
+    let (inbox, writer) = Inbox::start(dir.path(), Policy::default());
     let visit = |i: u64| Visit {
         started: UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i),
         duration: Duration::from_millis(i),
@@ -179,6 +179,53 @@ async fn a_flood_of_visits_is_written_in_batches_and_messages_stay_durable() {
     drop(inbox);
     assert!(writer.finish(Duration::from_secs(10)));
     let conn = db::open(&dir.path().join(db::FILE)).unwrap();
-    assert_eq!(db::visits_since(&conn, 0).unwrap().len(), 1500);
+    assert_eq!(db::visit_stats(&conn, 0, &[]).unwrap().visits, 1500);
     assert_eq!(db::list_messages(&conn, false).unwrap().len(), 1);
+}
+
+#[test]
+fn visits_past_their_retention_are_deleted_in_small_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&dir.path().join(db::FILE)).unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let row = |age_days: i64| db::VisitRow {
+        started_at: now - age_days * 86_400,
+        duration_ms: 1,
+        visitor: "v".into(),
+        client: String::new(),
+        term: String::new(),
+        cols: 0,
+        rows: 0,
+        sections: String::new(),
+        left_message: false,
+        kind: "plain".into(),
+    };
+    let old: Vec<_> = (0..1200).map(|_| row(3)).collect();
+    db::record_visits(&mut conn, &old).unwrap();
+    db::record_visits(&mut conn, &[row(0), row(1)]).unwrap();
+    let policy = Policy {
+        visits_retention_days: 2,
+        ..Policy::default()
+    };
+    let mut state = writer::WriterState::new(dir.path(), policy);
+    let left = |conn: &rusqlite::Connection| db::visit_stats(conn, 0, &[]).unwrap().visits;
+    state.prune();
+    assert_eq!(left(&conn), 702, "one batch of 500 at a time");
+    state.prune();
+    state.prune();
+    assert_eq!(left(&conn), 2, "the recent ones stay");
+    // Kept forever when the retention is 0.
+    db::record_visits(&mut conn, &[row(900)]).unwrap();
+    let mut keep_all = writer::WriterState::new(
+        dir.path(),
+        Policy {
+            visits_retention_days: 0,
+            ..Policy::default()
+        },
+    );
+    keep_all.prune();
+    assert_eq!(left(&conn), 3);
 }

@@ -9,13 +9,13 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
 use super::db::{self, NewMessage, Stored, VisitRow};
-use super::{Job, Submission, SubmitResult, Visit, visitor_key};
+use super::{Job, Policy, Submission, SubmitResult, Visit, visitor_key};
 // Field limits are enforced here too, whatever the UI did.
 use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
 use crate::sanitize;
@@ -23,30 +23,53 @@ use crate::sanitize;
 /// Most visits written in one transaction.
 const VISIT_BATCH: usize = 512;
 
-/// Works through the queue until every handle is gone.
+/// How often old visits are looked for.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Old visits deleted per transaction: each is over in milliseconds, so
+/// messages never wait behind a long delete.
+const PRUNE_BATCH: u32 = 500;
+
+/// Works through the queue until every handle is gone; in between, deletes
+/// visits past their retention, a small batch at a time.
 pub(super) fn run(mut state: WriterState, queue: Receiver<Job>) {
-    // Everything already queued is taken in one go: its visits are written
-    // together, in one transaction (flushed before each message, so the
-    // order of writes is the queue's).
-    while let Ok(first) = queue.recv() {
-        let mut visits = Vec::new();
-        let waiting = std::iter::from_fn(|| queue.try_recv().ok());
-        for job in std::iter::once(first).chain(waiting) {
-            match job {
-                Job::Visit(visit) => {
-                    visits.push(visit);
-                    if visits.len() >= VISIT_BATCH {
-                        state.visits(std::mem::take(&mut visits));
-                    }
-                }
-                Job::Submit(submission, reply) => {
+    loop {
+        // With old visits still to delete, only a job waiting already
+        // comes first; otherwise wait for one until the next look.
+        let wait = state.prune_wait();
+        let first = match queue.recv_timeout(wait) {
+            Ok(first) => first,
+            Err(RecvTimeoutError::Timeout) => {
+                state.prune();
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        drain(&mut state, first, &queue);
+    }
+}
+
+/// Handles `first` and everything already queued behind it: the visits
+/// are written together, in one transaction (flushed before each message,
+/// so the order of writes is the queue's).
+fn drain(state: &mut WriterState, first: Job, queue: &Receiver<Job>) {
+    let mut visits = Vec::new();
+    let waiting = std::iter::from_fn(|| queue.try_recv().ok());
+    for job in std::iter::once(first).chain(waiting) {
+        match job {
+            Job::Visit(visit) => {
+                visits.push(visit);
+                if visits.len() >= VISIT_BATCH {
                     state.visits(std::mem::take(&mut visits));
-                    let _ = reply.send(state.submit(&submission));
                 }
             }
+            Job::Submit(submission, reply) => {
+                state.visits(std::mem::take(&mut visits));
+                let _ = reply.send(state.submit(&submission));
+            }
         }
-        state.visits(visits);
     }
+    state.visits(visits);
 }
 
 /// Which file a path names: its device and inode.
@@ -67,17 +90,61 @@ struct Open {
 pub(super) struct WriterState {
     data_dir: PathBuf,
     per_hour: u32,
+    /// How long visits are kept; `None` keeps them all.
+    retention: Option<Duration>,
+    /// When to look for old visits next.
+    next_prune: Instant,
     open: Option<Open>,
     last_error_log: Option<Instant>,
 }
 
 impl WriterState {
-    pub(super) fn new(data_dir: &Path, per_hour: u32) -> WriterState {
+    pub(super) fn new(data_dir: &Path, policy: Policy) -> WriterState {
         WriterState {
             data_dir: data_dir.to_path_buf(),
-            per_hour,
+            per_hour: policy.messages_per_hour,
+            retention: (policy.visits_retention_days > 0)
+                .then(|| Duration::from_secs(u64::from(policy.visits_retention_days) * 86_400)),
+            // The first look comes soon after start, not at once: the
+            // database is opened by the first visit or message.
+            next_prune: Instant::now() + Duration::from_secs(60),
             open: None,
             last_error_log: None,
+        }
+    }
+
+    /// How long the queue may be waited on before the next look for old
+    /// visits.
+    fn prune_wait(&self) -> Duration {
+        match self.retention {
+            Some(_) => self.next_prune.saturating_duration_since(Instant::now()),
+            None => Duration::MAX,
+        }
+    }
+
+    /// Deletes one batch of visits past their retention; looks again at
+    /// once while there are more, else in an hour.
+    pub(super) fn prune(&mut self) {
+        let Some(retention) = self.retention else {
+            return;
+        };
+        let before = unix(SystemTime::now() - retention);
+        // Nothing to prune in a database no visitor has created yet.
+        if self.open.is_none() && !self.db_path().exists() {
+            self.next_prune = Instant::now() + PRUNE_EVERY;
+            return;
+        }
+        let Some(open) = self.open() else {
+            self.next_prune = Instant::now() + PRUNE_EVERY;
+            return;
+        };
+        match db::prune_visits(&open.conn, before, PRUNE_BATCH) {
+            Ok(deleted) if deleted == PRUNE_BATCH as usize => self.next_prune = Instant::now(),
+            Ok(_) => self.next_prune = Instant::now() + PRUNE_EVERY,
+            Err(e) => {
+                self.next_prune = Instant::now() + PRUNE_EVERY;
+                self.log_error(&format!("could not delete old visits: {e}"));
+            }
         }
     }
 

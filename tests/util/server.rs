@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sshfolio::content::Content;
-use sshfolio::inbox::Inbox;
+use sshfolio::inbox::{Inbox, Policy};
 use sshfolio::server;
 use sshfolio::server::{Limits, Settings};
 use sshfolio::server::{host_key, ssh_config};
@@ -117,7 +117,13 @@ impl TestServer {
             let (settings, limits, per_hour) =
                 (options.settings, options.limits, options.messages_per_hour);
             std::thread::spawn(move || {
-                let (inbox, writer) = Inbox::start(&data, per_hour);
+                let (inbox, writer) = Inbox::start(
+                    &data,
+                    Policy {
+                        messages_per_hour: per_hour,
+                        ..Policy::default()
+                    },
+                );
                 let shared = Shared {
                     content: ContentSource::fixed(content),
                     inbox,

@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::stats::Tally;
+pub use super::stats::VisitStats;
+
 /// The database file inside the data directory.
 pub const FILE: &str = "messages.db";
 
@@ -279,31 +282,76 @@ pub fn record_visits(conn: &mut Connection, visits: &[VisitRow]) -> rusqlite::Re
     result
 }
 
-/// Visits since `since` (unix seconds), oldest first, with their UTC day.
-pub fn visits_since(conn: &Connection, since: i64) -> rusqlite::Result<Vec<(String, VisitRow)>> {
-    let mut stmt = conn.prepare(
-        "SELECT date(started_at, 'unixepoch'), started_at, duration_ms, visitor, client, term, cols, rows,
-                sections, left_message, kind
-         FROM visits WHERE started_at >= ?1 ORDER BY started_at, id",
-    )?;
-    let rows = stmt.query_map([since], |row| {
-        Ok((
+/// Adds up the visits since `since` (unix seconds), counting the given
+/// `sections`. The database counts distinct visitors (its sorter spills
+/// to disk, not to memory); everything else is tallied in one pass over
+/// the rows as they stream by, in constant memory.
+pub fn visit_stats(
+    conn: &Connection,
+    since: i64,
+    sections: &[&str],
+) -> rusqlite::Result<VisitStats> {
+    // Over most of the table a plain scan beats the index on started_at
+    // (which would fetch every row at random): `+` keeps the index out.
+    let oldest: Option<i64> =
+        conn.query_row("SELECT MIN(started_at) FROM visits", [], |r| r.get(0))?;
+    let column = match oldest {
+        Some(oldest) if oldest < since => "started_at",
+        _ => "+started_at",
+    };
+    let mut tally = Tally::new(sections);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT duration_ms, client, sections, kind FROM visits WHERE {column} >= ?1"
+    ))?;
+    let mut rows = stmt.query([since])?;
+    while let Some(row) = rows.next()? {
+        tally.add(
             row.get(0)?,
-            VisitRow {
-                started_at: row.get(1)?,
-                duration_ms: row.get(2)?,
-                visitor: row.get(3)?,
-                client: row.get(4)?,
-                term: row.get(5)?,
-                cols: row.get(6)?,
-                rows: row.get(7)?,
-                sections: row.get(8)?,
-                left_message: row.get(9)?,
-                kind: row.get(10)?,
-            },
-        ))
-    })?;
+            row.get_ref(1)?.as_str()?,
+            row.get_ref(2)?.as_str()?,
+            row.get_ref(3)?.as_str()?,
+        );
+    }
+    let visitors = conn.query_row(
+        &format!("SELECT COUNT(DISTINCT visitor) FROM visits WHERE {column} >= ?1"),
+        [since],
+        |row| count(row, 0),
+    )?;
+    let per_day = pairs(
+        conn,
+        &format!(
+            "SELECT date(started_at, 'unixepoch') AS day, COUNT(DISTINCT visitor) FROM visits
+             WHERE {column} >= ?1 GROUP BY day ORDER BY day"
+        ),
+        params![since],
+    )?;
+    Ok(tally.finish(visitors, per_day))
+}
+
+/// Rows of (text, count).
+fn pairs(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, |row| Ok((row.get(0)?, count(row, 1)?)))?;
     rows.collect()
+}
+
+/// A count the database gave back.
+fn count(row: &rusqlite::Row, index: usize) -> rusqlite::Result<u64> {
+    row.get::<_, i64>(index).map(|n| n.max(0) as u64)
+}
+
+/// Deletes up to `batch` visits that started before `before`; how many.
+/// Small batches keep each transaction short beside a running server.
+pub fn prune_visits(conn: &Connection, before: i64, batch: u32) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM visits WHERE id IN
+         (SELECT id FROM visits WHERE started_at < ?1 ORDER BY started_at LIMIT ?2)",
+        params![before, batch],
+    )
 }
 
 /// Messages received since `since`.

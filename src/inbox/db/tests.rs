@@ -172,14 +172,75 @@ fn records_and_reads_visits() {
         left_message: true,
         kind: "tui".into(),
     };
-    record_visits(&mut conn, std::slice::from_ref(&visit)).unwrap();
-    let visits = visits_since(&conn, 0).unwrap();
-    assert_eq!(visits, [("1970-01-04".to_string(), visit)]);
+    let other = VisitRow {
+        started_at: 86_400 * 3 + 50,
+        duration_ms: 1_000,
+        visitor: "i".into(),
+        client: "SSH-2.0-PuTTY_Release_0.78".into(),
+        sections: "projects".into(),
+        kind: "exec json".into(),
+        ..visit.clone()
+    };
+    let late = VisitRow {
+        started_at: 86_400 * 4 + 1,
+        duration_ms: 90_000,
+        ..visit.clone()
+    };
+    record_visits(&mut conn, &[visit, other, late]).unwrap();
     let sync: i64 = conn
         .pragma_query_value(None, "synchronous", |r| r.get(0))
         .unwrap();
     assert_eq!(sync, 2, "messages are committed with FULL again");
-    assert!(visits_since(&conn, 86_400 * 4).unwrap().is_empty());
+    let stats = visit_stats(&conn, 0, &["about", "projects", "contact"]).unwrap();
+    assert_eq!(
+        stats,
+        VisitStats {
+            visits: 3,
+            visitors: 2,
+            median_ms: 61_000,
+            per_day: vec![("1970-01-04".into(), 2), ("1970-01-05".into(), 1)],
+            sections: vec![
+                ("about".into(), 2),
+                ("projects".into(), 3),
+                ("contact".into(), 0)
+            ],
+            clients: vec![("OpenSSH_9.6".into(), 2), ("PuTTY_Release_0.78".into(), 1)],
+            kinds: vec![("tui".into(), 2), ("exec json".into(), 1)],
+        }
+    );
+    assert_eq!(
+        visit_stats(&conn, 86_400 * 4, &["about"]).unwrap().visits,
+        1
+    );
+    assert_eq!(
+        visit_stats(&conn, 86_400 * 5, &["about"]).unwrap(),
+        VisitStats::default()
+    );
+}
+
+#[test]
+fn old_visits_are_pruned_in_batches() {
+    let (_dir, mut conn) = db();
+    let rows: Vec<VisitRow> = (0..25)
+        .map(|i| VisitRow {
+            started_at: i * 100,
+            duration_ms: 1,
+            visitor: "v".into(),
+            client: String::new(),
+            term: String::new(),
+            cols: 0,
+            rows: 0,
+            sections: String::new(),
+            left_message: false,
+            kind: "plain".into(),
+        })
+        .collect();
+    record_visits(&mut conn, &rows).unwrap();
+    assert_eq!(prune_visits(&conn, 2000, 8).unwrap(), 8);
+    assert_eq!(prune_visits(&conn, 2000, 8).unwrap(), 8);
+    assert_eq!(prune_visits(&conn, 2000, 8).unwrap(), 4);
+    assert_eq!(prune_visits(&conn, 2000, 8).unwrap(), 0);
+    assert_eq!(visit_stats(&conn, 0, &[]).unwrap().visits, 5);
 }
 
 #[test]

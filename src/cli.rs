@@ -39,6 +39,50 @@ pub enum Command {
     Messages(MessagesArgs),
     /// Who came by: visitors per day, session length, sections, clients.
     Stats(StatsArgs),
+    /// The notification channels: `notify test` sends a test to each.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test notification to every channel; ok or the error for each.
+    Test(NotifyTestArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NotifyTestArgs {
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+    /// Directory holding the portfolio's TOML files (email goes to its
+    /// contact address unless the URL says `?to=`).
+    #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
+    pub content: PathBuf,
+}
+
+/// Where messages are delivered, shared by `serve` and `notify test`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct NotifyArgs {
+    /// Also deliver every message here (repeatable): https://… (a JSON
+    /// webhook), discord+https://…, slack+https://…,
+    /// ntfy+https://HOST/TOPIC, smtp://… or smtps://… (?to=, ?from=).
+    /// URLs hold secrets: prefer the environment (whitespace-separated).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SSHFOLIO_NOTIFY",
+        hide_env_values = true
+    )]
+    pub notify: Vec<String>,
+    /// Key for signing webhooks (webhook-signature); a whsec_… secret is
+    /// base64-decoded.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "SSHFOLIO_NOTIFY_SECRET",
+        hide_env_values = true
+    )]
+    pub notify_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -71,6 +115,9 @@ pub struct MessagesArgs {
     /// Mark a message read, by id, or `all`.
     #[arg(long, value_name = "ID|all")]
     pub mark_read: Option<Mark>,
+    /// Queue a message's failed notifications again, by message id.
+    #[arg(long, value_name = "ID", conflicts_with = "mark_read")]
+    pub redeliver: Option<i64>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -164,6 +211,8 @@ pub struct ServeArgs {
     /// login name.
     #[arg(long, env = "SSHFOLIO_PRIVATE_LOGS")]
     pub private_logs: bool,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
 }
 
 /// The longest time limit accepted: a year (longer values would overflow

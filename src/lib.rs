@@ -38,6 +38,7 @@ pub mod export;
 pub mod inbox;
 pub mod logs;
 pub mod message;
+pub mod notify;
 pub mod sanitize;
 pub mod server;
 pub mod session;

@@ -14,7 +14,8 @@ use rusqlite::Connection;
 
 use super::print;
 use crate::cli::{Mark, MessagesArgs};
-use crate::inbox::db::{self, Message};
+use crate::inbox::db::{self, Delivery, Message};
+use crate::notify::rfc3339;
 use crate::sanitize;
 use crate::text::counted;
 
@@ -77,6 +78,36 @@ fn messages(data: &Path, json: bool, unread: bool, mark: Option<Mark>) -> Result
     Ok(human(&list, unread))
 }
 
+/// Where one notification stands: delivered, pending (and when it is
+/// tried next), or failed (and why, and how to try again).
+fn delivery(d: &Delivery, message: i64) -> String {
+    let error = d.last_error.as_deref().map(safe).unwrap_or_default();
+    match d.state.as_str() {
+        "delivered" => format!("{}  delivered", d.channel),
+        "pending" if d.attempts == 0 => format!("{}  pending", d.channel),
+        "pending" => format!(
+            "{}  pending, next try {} ({}; last: {error})",
+            d.channel,
+            clock(d.next_attempt_at),
+            counted(d.attempts as usize, "attempt")
+        ),
+        _ => format!(
+            "{}  failed: {error} (sshfolio messages --redeliver {message})",
+            d.channel
+        ),
+    }
+}
+
+/// "09:31 UTC", or with the date when it is not today.
+fn clock(unix: i64) -> String {
+    let at = rfc3339(unix);
+    let today = rfc3339(now());
+    match at.get(..10) == today.get(..10) {
+        true => format!("{} UTC", &at[11..16]),
+        false => format!("{} {} UTC", &at[..10], &at[11..16]),
+    }
+}
+
 /// One line of visitor text, safe for the owner's terminal.
 pub(super) fn safe(text: &str) -> String {
     sanitize::clean(text, sanitize::ONE_LINE)
@@ -102,6 +133,9 @@ fn human(list: &[Message], unread_only: bool) -> String {
         }
         if let Some(key) = &m.key_fingerprint {
             let _ = writeln!(out, "  key    {}", safe(key));
+        }
+        for d in &m.deliveries {
+            let _ = writeln!(out, "  sent   {}", delivery(d, m.id));
         }
         out.push('\n');
         for line in sanitize::clean(&m.message, sanitize::STORED).lines() {

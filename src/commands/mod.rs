@@ -5,6 +5,7 @@
 mod check;
 pub mod init;
 mod messages;
+mod notify;
 pub mod preview;
 mod serve;
 mod stats;
@@ -28,6 +29,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Init(args) => init::run(&args),
         Command::Messages(args) => messages::run(&args),
         Command::Stats(args) => stats::run(&args),
+        Command::Notify(command) => notify::run(&command),
     }
 }
 

@@ -13,10 +13,14 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::notify;
 
 use crate::cli::ServeArgs;
 use crate::content::{self, Content};
 use crate::inbox::{Inbox, Policy};
+use crate::notify::{Channels, Sender, worker};
 use crate::server::{self, Limits, Settings, host_key, ssh_config};
 use crate::session::{ContentSource, SessionLimits, Shared};
 
@@ -36,21 +40,29 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             bail!("not serving: fix the content above first");
         }
     };
+    // Checked before anything starts: a bad channel is one line, no port.
+    let (channels, sender) = notify::setup(&args.notify, &content.contact.email)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     let (inbox, writer) = Inbox::start(
         &args.data,
         Policy {
             messages_per_hour: args.messages_per_hour,
             visits_retention_days: args.visits_retention_days,
+            channels: channels.refs(),
         },
     );
+    let delivery = Delivery {
+        channels,
+        sender,
+        workers: TaskTracker::new(),
+    };
     let (replace, source) = ContentSource::new(content);
     let shared = Shared {
         content: source,
         inbox,
         limits: session_limits(args),
     };
-    let served = runtime.block_on(serve(args, shared, replace));
+    let served = runtime.block_on(serve(args, shared, replace, &delivery));
     // Dropping the runtime drops every session's inbox handle; the writer
     // then finishes what is queued and stops.
     runtime.shutdown_timeout(Duration::from_secs(1));
@@ -83,10 +95,18 @@ fn settings(args: &ServeArgs) -> Settings {
     }
 }
 
+/// The notification channels and their workers.
+struct Delivery {
+    channels: Channels,
+    sender: Sender,
+    workers: TaskTracker,
+}
+
 async fn serve(
     args: &ServeArgs,
     shared: Shared,
     replace: watch::Sender<Arc<Content>>,
+    delivery: &Delivery,
 ) -> Result<()> {
     let key = host_key::load_or_create(&args.keys)?;
     let fingerprint = host_key::fingerprint(&key);
@@ -103,6 +123,23 @@ async fn serve(
     }
     tracing::info!("listening on {addr} (host key {fingerprint})");
     let shutdown = CancellationToken::new();
+    if !delivery.channels.is_empty() {
+        let labels: Vec<&str> = delivery
+            .channels
+            .0
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect();
+        tracing::info!("messages are delivered to {}", labels.join(", "));
+        let (inbox, workers) = (&shared.inbox, &delivery.workers);
+        worker::start(
+            inbox,
+            &delivery.channels,
+            &delivery.sender,
+            &shutdown,
+            workers,
+        );
+    }
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tokio::spawn(reload_on_hangup(args.content.clone(), replace));
     server::run(listener, config, shared, settings, shutdown).await;

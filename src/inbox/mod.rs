@@ -9,6 +9,7 @@
 //! It ends when every handle is dropped, after finishing the queue.
 
 pub mod db;
+mod outbox;
 mod stats;
 pub mod visitor_key;
 mod writer;
@@ -19,7 +20,10 @@ use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
+
+pub use db::{Attempt, ChannelRef, Due, OutboxMessage};
+pub use outbox::Claim;
 
 /// Jobs waiting for the writer; beyond this a submit fails at once (the
 /// visitor keeps the draft) and a visit is dropped.
@@ -96,12 +100,21 @@ impl VisitKind {
 enum Job {
     Submit(Submission, oneshot::Sender<SubmitResult>),
     Visit(Visit),
+    /// Claim a channel's due deliveries (see `outbox`).
+    Claim(outbox::ClaimRequest, oneshot::Sender<Option<Claim>>),
+    /// Record how an attempt at a delivery went.
+    Attempted {
+        id: i64,
+        attempt: Attempt,
+    },
 }
 
 /// A handle to the inbox; cheap to clone.
 #[derive(Clone)]
 pub struct Inbox {
     jobs: SyncSender<Job>,
+    /// Counts new messages, so delivery workers wake when there are some.
+    stored: watch::Receiver<u64>,
 }
 
 /// The writer thread; `finish` waits for it after the last handle is gone.
@@ -124,13 +137,15 @@ impl Writer {
     }
 }
 
-/// What the inbox allows and keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the inbox allows, keeps and notifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Messages per visitor (address, and key) per rolling hour.
     pub messages_per_hour: u32,
     /// Visits older than this many days are deleted; 0 keeps them all.
     pub visits_retention_days: u32,
+    /// The channels each new message is to be delivered to.
+    pub channels: Vec<ChannelRef>,
 }
 
 impl Default for Policy {
@@ -138,6 +153,7 @@ impl Default for Policy {
         Policy {
             messages_per_hour: 5,
             visits_retention_days: 400,
+            channels: Vec::new(),
         }
     }
 }
@@ -146,12 +162,13 @@ impl Inbox {
     /// Starts the writer for `data_dir`.
     pub fn start(data_dir: &Path, policy: Policy) -> (Inbox, Writer) {
         let (jobs, queue) = mpsc::sync_channel(QUEUE);
-        let state = writer::WriterState::new(data_dir, policy);
+        let (stored_tx, stored) = watch::channel(0);
+        let state = writer::WriterState::new(data_dir, policy, stored_tx);
         let thread = std::thread::Builder::new()
             .name("inbox".into())
             .spawn(move || writer::run(state, queue))
             .expect("spawning the inbox thread");
-        (Inbox { jobs }, Writer { thread })
+        (Inbox { jobs, stored }, Writer { thread })
     }
 
     /// Stores a message; returns once it is durably on disk or refused.

@@ -210,7 +210,7 @@ fn visits_past_their_retention_are_deleted_in_small_batches() {
         visits_retention_days: 2,
         ..Policy::default()
     };
-    let mut state = writer::WriterState::new(dir.path(), policy);
+    let mut state = writer::WriterState::new(dir.path(), policy, watch::channel(0).0);
     let left = |conn: &rusqlite::Connection| db::visit_stats(conn, 0, &[]).unwrap().visits;
     state.prune();
     assert_eq!(left(&conn), 702, "one batch of 500 at a time");
@@ -225,6 +225,7 @@ fn visits_past_their_retention_are_deleted_in_small_batches() {
             visits_retention_days: 0,
             ..Policy::default()
         },
+        watch::channel(0).0,
     );
     keep_all.prune();
     assert_eq!(left(&conn), 3);

@@ -13,9 +13,11 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
+use tokio::sync::watch;
 
 use super::db::{self, NewMessage, Stored, VisitRow};
-use super::{Job, Policy, Submission, SubmitResult, Visit, visitor_key};
+use super::outbox::{Claim, ClaimRequest};
+use super::{Attempt, ChannelRef, Job, Policy, Submission, SubmitResult, Visit, visitor_key};
 // Field limits are enforced here too, whatever the UI did.
 use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
 use crate::sanitize;
@@ -67,6 +69,10 @@ fn drain(state: &mut WriterState, first: Job, queue: &Receiver<Job>) {
                 state.visits(std::mem::take(&mut visits));
                 let _ = reply.send(state.submit(&submission));
             }
+            Job::Claim(request, reply) => {
+                let _ = reply.send(state.claim(&request));
+            }
+            Job::Attempted { id, attempt } => state.attempted(id, &attempt),
         }
     }
     state.visits(visits);
@@ -90,6 +96,10 @@ struct Open {
 pub(super) struct WriterState {
     data_dir: PathBuf,
     per_hour: u32,
+    /// Where each new message is to be delivered.
+    channels: Vec<ChannelRef>,
+    /// Bumped for every new message: delivery workers wake.
+    stored: watch::Sender<u64>,
     /// How long visits are kept; `None` keeps them all.
     retention: Option<Duration>,
     /// When to look for old visits next.
@@ -99,10 +109,12 @@ pub(super) struct WriterState {
 }
 
 impl WriterState {
-    pub(super) fn new(data_dir: &Path, policy: Policy) -> WriterState {
+    pub(super) fn new(data_dir: &Path, policy: Policy, stored: watch::Sender<u64>) -> WriterState {
         WriterState {
             data_dir: data_dir.to_path_buf(),
             per_hour: policy.messages_per_hour,
+            channels: policy.channels,
+            stored,
             retention: (policy.visits_retention_days > 0)
                 .then(|| Duration::from_secs(u64::from(policy.visits_retention_days) * 86_400)),
             // The first look comes soon after start, not at once: the
@@ -195,6 +207,19 @@ impl WriterState {
         // same submission id, so never twice in one file). Once is enough;
         // a file that keeps vanishing fails the message instead.
         let per_hour = self.per_hour;
+        let channels = std::mem::take(&mut self.channels);
+        let result = self.submit_checked(s, &msg, per_hour, &channels);
+        self.channels = channels;
+        result
+    }
+
+    fn submit_checked(
+        &mut self,
+        s: &Submission,
+        msg: &NewMessage,
+        per_hour: u32,
+        channels: &[ChannelRef],
+    ) -> SubmitResult {
         for _ in 0..2 {
             let Some(open) = self.open() else {
                 return SubmitResult::Failed;
@@ -203,7 +228,7 @@ impl WriterState {
                 visitor: visitor_key::hash(&open.key, s.peer),
                 ..msg.clone()
             };
-            let stored = db::insert_message(&mut open.conn, &msg, per_hour);
+            let stored = db::insert_message(&mut open.conn, &msg, per_hour, channels);
             if stored.is_err() || self.still_in_place() {
                 return self.answer(stored);
             }
@@ -218,6 +243,7 @@ impl WriterState {
         match stored {
             Ok(Stored::New(id)) => {
                 tracing::info!(id, "message received");
+                self.stored.send_modify(|n| *n += 1);
                 SubmitResult::Sent
             }
             Ok(Stored::Duplicate(_)) => SubmitResult::Sent,
@@ -233,6 +259,46 @@ impl WriterState {
                 ));
                 SubmitResult::Failed
             }
+        }
+    }
+
+    /// Claims due deliveries for a worker; `None` when the database cannot
+    /// be read (the worker tries again later). Nothing is claimed before a
+    /// database exists.
+    fn claim(&mut self, request: &ClaimRequest) -> Option<Claim> {
+        if self.open.is_none() && !self.db_path().exists() {
+            return Some(Claim::default());
+        }
+        let open = self.open()?;
+        let now = unix(SystemTime::now());
+        let lease_until = now + request.lease.as_secs() as i64;
+        let claimed = db::claim_deliveries(
+            &mut open.conn,
+            &request.channel_key,
+            now,
+            lease_until,
+            request.limit,
+        )
+        .and_then(|due| Ok((due, db::next_due(&open.conn, &request.channel_key)?)));
+        match claimed {
+            Ok((due, next_due)) => Some(Claim { due, next_due }),
+            Err(e) => {
+                self.open = None;
+                self.log_error(&format!("could not read the deliveries to make: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Records how a delivery attempt went.
+    fn attempted(&mut self, id: i64, attempt: &Attempt) {
+        let Some(open) = self.open() else {
+            return;
+        };
+        let now = unix(SystemTime::now());
+        if let Err(e) = db::record_attempt(&open.conn, id, now, attempt) {
+            self.open = None;
+            self.log_error(&format!("could not record a delivery attempt: {e}"));
         }
     }
 

@@ -56,11 +56,11 @@ fn migrates_once_and_refuses_a_newer_schema() {
 fn same_submission_is_stored_once() {
     let (_dir, mut conn) = db();
     let m = msg("a1", 1_000_000, "v", None);
-    let Stored::New(id) = insert_message(&mut conn, &m, 5).unwrap() else {
+    let Stored::New(id) = insert_message(&mut conn, &m, 5, &[]).unwrap() else {
         panic!("first insert stores");
     };
     assert_eq!(
-        insert_message(&mut conn, &m, 5).unwrap(),
+        insert_message(&mut conn, &m, 5, &[]).unwrap(),
         Stored::Duplicate(id)
     );
     assert_eq!(count(&conn), 1);
@@ -81,6 +81,7 @@ fn limit_is_per_rolling_hour_per_address_and_per_key() {
             &mut conn,
             &msg(&format!("m{i}"), t0 + i * 60, "ip1", None),
             5,
+            &[],
         )
         .unwrap();
         assert!(matches!(stored, Stored::New(_)), "{i}: {stored:?}");
@@ -88,23 +89,23 @@ fn limit_is_per_rolling_hour_per_address_and_per_key() {
     // The sixth, ten minutes after the first: wait until the first is an hour old.
     let sixth = msg("m5", t0 + 600, "ip1", None);
     assert_eq!(
-        insert_message(&mut conn, &sixth, 5).unwrap(),
+        insert_message(&mut conn, &sixth, 5, &[]).unwrap(),
         Stored::Limited {
             retry_after_secs: 3000
         }
     );
     // A retry of one already stored is not refused: it is that message.
     assert!(matches!(
-        insert_message(&mut conn, &msg("m4", t0 + 600, "ip1", None), 5).unwrap(),
+        insert_message(&mut conn, &msg("m4", t0 + 600, "ip1", None), 5, &[]).unwrap(),
         Stored::Duplicate(_)
     ));
     // Another address is not affected; an hour later the first is free again.
     assert!(matches!(
-        insert_message(&mut conn, &msg("o1", t0 + 600, "ip2", None), 5).unwrap(),
+        insert_message(&mut conn, &msg("o1", t0 + 600, "ip2", None), 5, &[]).unwrap(),
         Stored::New(_)
     ));
     assert!(matches!(
-        insert_message(&mut conn, &msg("m6", t0 + 3601, "ip1", None), 5).unwrap(),
+        insert_message(&mut conn, &msg("m6", t0 + 3601, "ip1", None), 5, &[]).unwrap(),
         Stored::New(_)
     ));
     // Refused attempts did not count.
@@ -116,6 +117,7 @@ fn limit_is_per_rolling_hour_per_address_and_per_key() {
             &mut conn,
             &msg(&format!("k{i}"), t0, &format!("addr{i}"), Some("SHA256:k")),
             3,
+            &[],
         )
         .unwrap();
     }
@@ -123,7 +125,8 @@ fn limit_is_per_rolling_hour_per_address_and_per_key() {
         insert_message(
             &mut conn,
             &msg("k3", t0 + 1, "fresh-addr", Some("SHA256:k")),
-            3
+            3,
+            &[],
         )
         .unwrap(),
         Stored::Limited { .. }
@@ -138,6 +141,7 @@ fn lists_newest_first_and_marks_read() {
             &mut conn,
             &msg(&format!("s{i}"), at, &format!("v{i}"), None),
             5,
+            &[],
         )
         .unwrap();
     }

@@ -1,0 +1,85 @@
+//! `sshfolio notify test`: a test notification to every channel the
+//! `--notify` flags (or `SSHFOLIO_NOTIFY`) name, with ok or the error for
+//! each, exit 1 if any failed — to check a channel before a visitor's
+//! message depends on it. Also the channel setup `serve` shares.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, anyhow, bail};
+
+use super::{EXIT_FAILURE, print};
+use crate::cli::{NotifyArgs, NotifyCommand, NotifyTestArgs};
+use crate::content;
+use crate::notify::{Channels, Notification, Outcome, Sender, signing_key};
+
+pub fn run(command: &NotifyCommand) -> Result<ExitCode> {
+    match command {
+        NotifyCommand::Test(args) => test(args),
+    }
+}
+
+/// The channels and the sender the flags describe; `default_to` is where
+/// email goes when its URL names no recipient. Errors are one line naming
+/// the flag.
+pub fn setup(args: &NotifyArgs, default_to: &str) -> Result<(Channels, Sender)> {
+    let channels = Channels::parse(&args.notify, default_to).map_err(|e| anyhow!(e))?;
+    let key = match &args.notify_secret {
+        Some(secret) => Some(signing_key(secret).map_err(|e| anyhow!(e))?),
+        None => None,
+    };
+    Ok((channels, Sender::new(key)?))
+}
+
+fn test(args: &NotifyTestArgs) -> Result<ExitCode> {
+    // The content only gives email its default recipient.
+    let default_to = content::load(&args.content)
+        .map(|c| c.contact.email)
+        .unwrap_or_default();
+    let (channels, sender) = setup(&args.notify, &default_to)?;
+    if channels.is_empty() {
+        bail!("no channels: give --notify URL (or set SSHFOLIO_NOTIFY)");
+    }
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let notification = Notification::test(now);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Every channel at once: a dead one costs its timeout, not the rest.
+    let results: Vec<Outcome> = runtime.block_on(async {
+        let sends: Vec<_> = channels
+            .0
+            .iter()
+            .map(|channel| {
+                let (sender, channel, n) = (sender.clone(), channel.clone(), notification.clone());
+                tokio::spawn(async move { sender.send(&channel, &n).await })
+            })
+            .collect();
+        let mut results = Vec::with_capacity(sends.len());
+        for send in sends {
+            results.push(send.await.unwrap_or_else(|e| Outcome::retry(e.to_string())));
+        }
+        results
+    });
+    let mut out = String::new();
+    let mut failed = false;
+    for (channel, outcome) in channels.0.iter().zip(results) {
+        let verdict = match outcome {
+            Outcome::Delivered => "ok".to_string(),
+            Outcome::Retry { error, .. } | Outcome::Failed { error } => {
+                failed = true;
+                error
+            }
+        };
+        let _ = writeln!(out, "{}  {verdict}", channel.label);
+    }
+    print(&out)?;
+    Ok(if failed {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

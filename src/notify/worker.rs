@@ -1,0 +1,161 @@
+//! The delivery workers: one task per channel, never a visitor's session,
+//! so a slow or dead channel delays no visitor and no other channel. A
+//! worker claims its channel's due deliveries from the inbox (leased, so
+//! no other worker takes them meanwhile), tries each once, and records
+//! what happened: delivered, failed for good, or when to try again. It
+//! sleeps until the next delivery is due or a new message arrives. On
+//! shutdown an attempt in flight is dropped; its lease runs out and it is
+//! tried again after the restart, as after a crash.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::retry::{self, GIVE_UP_AFTER, Outcome};
+use super::{ATTEMPT_TIMEOUT, Channel, Channels, Notification, Sender};
+use crate::inbox::{Attempt, Due, Inbox};
+
+/// Deliveries claimed at once.
+const BATCH: u32 = 16;
+
+/// How long a claim keeps other workers off a delivery: long enough for
+/// the attempt, short enough that a crashed worker's claims come back.
+const LEASE: Duration = Duration::from_secs(3 * ATTEMPT_TIMEOUT.as_secs());
+
+/// The longest a worker sleeps without looking at its channel.
+const LOOK_EVERY: Duration = Duration::from_secs(60);
+
+/// Starts one worker per channel on `tasks`.
+pub fn start(
+    inbox: &Inbox,
+    channels: &Channels,
+    sender: &Sender,
+    shutdown: &CancellationToken,
+    tasks: &TaskTracker,
+) {
+    for channel in &channels.0 {
+        let worker = Worker {
+            inbox: inbox.clone(),
+            channel: channel.clone(),
+            sender: sender.clone(),
+            shutdown: shutdown.clone(),
+        };
+        tasks.spawn(worker.run());
+    }
+}
+
+struct Worker {
+    inbox: Inbox,
+    channel: Arc<Channel>,
+    sender: Sender,
+    shutdown: CancellationToken,
+}
+
+impl Worker {
+    async fn run(self) {
+        let mut stored = self.inbox.stored_messages();
+        while !self.shutdown.is_cancelled() {
+            // Seen before claiming: a message stored meanwhile wakes us.
+            stored.borrow_and_update();
+            let claim = self.inbox.claim(&self.channel.key, BATCH, LEASE).await;
+            let next_due = match claim {
+                // Attempts made: claim again, which also sees when the
+                // retries just recorded are due.
+                Some(claim) if !claim.due.is_empty() => {
+                    for due in claim.due {
+                        self.attempt(due).await;
+                    }
+                    continue;
+                }
+                Some(claim) => claim.next_due,
+                // The database could not be read: look again later.
+                None => None,
+            };
+            let wake = until(next_due).min(LOOK_EVERY);
+            tokio::select! {
+                () = self.shutdown.cancelled() => return,
+                _ = stored.changed() => {}
+                () = tokio::time::sleep_until(Instant::now() + wake) => {}
+            }
+        }
+    }
+
+    /// One attempt at one delivery, and its record.
+    async fn attempt(&self, due: Due) {
+        let notification = Notification::of_message(due.id, &due.message);
+        let outcome = tokio::select! {
+            outcome = self.sender.send(&self.channel, &notification) => outcome,
+            // Abandoned: the lease brings it back after the restart.
+            () = self.shutdown.cancelled() => return,
+        };
+        let attempts = due.attempts + 1;
+        let label = &self.channel.label;
+        let message = due.message.id;
+        let attempt = match outcome {
+            Outcome::Delivered => {
+                tracing::info!(
+                    channel = label.as_str(),
+                    message,
+                    attempts,
+                    "notification delivered"
+                );
+                Attempt::Delivered
+            }
+            Outcome::Failed { error } => {
+                tracing::warn!(
+                    channel = label.as_str(),
+                    message,
+                    attempts,
+                    error = error.as_str(),
+                    "notification failed for good"
+                );
+                Attempt::Failed { error }
+            }
+            Outcome::Retry { after, error } => {
+                let queued_for =
+                    Duration::from_secs(now().saturating_sub(due.created_at).max(0) as u64);
+                if queued_for >= GIVE_UP_AFTER {
+                    let error = format!("gave up after 3 days: {error}");
+                    tracing::warn!(
+                        channel = label.as_str(),
+                        message,
+                        attempts,
+                        error = error.as_str(),
+                        "notification failed for good"
+                    );
+                    Attempt::Failed { error }
+                } else {
+                    let wait = retry::wait(attempts, after);
+                    let at = now() + wait.as_secs_f64().ceil() as i64;
+                    tracing::warn!(
+                        channel = label.as_str(),
+                        message,
+                        attempts,
+                        retry_in_seconds = wait.as_secs_f64().ceil() as u64,
+                        error = error.as_str(),
+                        "notification not delivered yet"
+                    );
+                    Attempt::Retry { at, error }
+                }
+            }
+        };
+        self.inbox.attempted(due.id, attempt);
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// How long until unix second `at` (none: the longest wait).
+fn until(at: Option<i64>) -> Duration {
+    match at {
+        Some(at) => Duration::from_secs(at.saturating_sub(now()).max(0) as u64),
+        None => LOOK_EVERY,
+    }
+}

@@ -20,13 +20,30 @@ use crate::sanitize;
 use crate::text::counted;
 
 pub fn run(args: &MessagesArgs) -> Result<ExitCode> {
-    print(&messages(
-        &args.data,
-        args.json,
-        args.unread,
-        args.mark_read,
-    )?)?;
+    let text = match args.redeliver {
+        Some(id) => redeliver(&args.data, id)?,
+        None => messages(&args.data, args.json, args.unread, args.mark_read)?,
+    };
+    print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--redeliver ID`: the message's failed notifications, queued again.
+fn redeliver(data: &Path, id: i64) -> Result<String> {
+    let Some(conn) = open(data)? else {
+        bail!("no messages yet in {}", data.display());
+    };
+    if !db::message_exists(&conn, id)? {
+        bail!("there is no message #{id}");
+    }
+    let n = db::redeliver(&conn, id, now())?;
+    if n == 0 {
+        bail!("message #{id} has no failed notifications");
+    }
+    Ok(format!(
+        "queued {} of message #{id} again; a running server sends them within seconds\n",
+        counted(n, "notification")
+    ))
 }
 
 pub(super) fn now() -> i64 {

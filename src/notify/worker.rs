@@ -25,8 +25,10 @@ const BATCH: u32 = 16;
 /// the attempt, short enough that a crashed worker's claims come back.
 const LEASE: Duration = Duration::from_secs(3 * ATTEMPT_TIMEOUT.as_secs());
 
-/// The longest a worker sleeps without looking at its channel.
-const LOOK_EVERY: Duration = Duration::from_secs(60);
+/// The longest a worker sleeps without looking at its channel: what
+/// another process queued (`messages --redeliver`, another replica's
+/// messages) goes out within this.
+const LOOK_EVERY: Duration = Duration::from_secs(10);
 
 /// Starts one worker per channel on `tasks`.
 pub fn start(
@@ -93,12 +95,12 @@ impl Worker {
         };
         let attempts = due.attempts + 1;
         let label = &self.channel.label;
-        let message = due.message.id;
+        let message_id = due.message.id;
         let attempt = match outcome {
             Outcome::Delivered => {
                 tracing::info!(
                     channel = label.as_str(),
-                    message,
+                    message_id,
                     attempts,
                     "notification delivered"
                 );
@@ -107,7 +109,7 @@ impl Worker {
             Outcome::Failed { error } => {
                 tracing::warn!(
                     channel = label.as_str(),
-                    message,
+                    message_id,
                     attempts,
                     error = error.as_str(),
                     "notification failed for good"
@@ -121,7 +123,7 @@ impl Worker {
                     let error = format!("gave up after 3 days: {error}");
                     tracing::warn!(
                         channel = label.as_str(),
-                        message,
+                        message_id,
                         attempts,
                         error = error.as_str(),
                         "notification failed for good"
@@ -132,7 +134,7 @@ impl Worker {
                     let at = now() + wait.as_secs_f64().ceil() as i64;
                     tracing::warn!(
                         channel = label.as_str(),
-                        message,
+                        message_id,
                         attempts,
                         retry_in_seconds = wait.as_secs_f64().ceil() as u64,
                         error = error.as_str(),

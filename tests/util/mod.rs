@@ -7,6 +7,7 @@
 
 mod content;
 mod openssh;
+mod receiver;
 mod russh_client;
 mod screen;
 mod server;
@@ -15,6 +16,7 @@ mod wait;
 
 pub use content::*;
 pub use openssh::*;
+pub use receiver::*;
 pub use russh_client::*;
 pub use screen::*;
 pub use server::*;

@@ -423,3 +423,93 @@ async fn notify_test_says_ok_or_why_for_each_channel() {
     let out = run(vec![ok.url("http", "/a")]).await.unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_arrives_as_email_with_safe_headers() {
+    let Some(smtp) = SmtpReceiver::start(Some(("owner@example.org", "p@ss:word"))) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Credentials with characters a URL must escape; the recipient is the
+    // content's contact address (no ?to=).
+    let url = format!(
+        "smtp://owner%40example.org:p%40ss%3Aword@127.0.0.1:{}",
+        smtp.port
+    );
+    let server = server_notifying(dir.path(), &notify(std::slice::from_ref(&url)));
+    leave_message(
+        &server,
+        "Ada Lovelace",
+        "ada@example.org",
+        b"About the engine.",
+    )
+    .await;
+    let mail = smtp.mail(1);
+    assert_eq!(mail["login"], "owner@example.org");
+    assert_eq!(
+        mail["rcpt_tos"],
+        serde_json::json!(["akshaykbkale@gmail.com"])
+    );
+    assert_eq!(mail["mail_from"], "owner@example.org");
+    let data = mail["data"].as_str().unwrap();
+    let head = &data[..data.find("\n\n").or_else(|| data.find("\r\n\r\n")).unwrap()];
+    assert!(
+        head.contains("Subject: New message from Ada Lovelace (ada@example.org)"),
+        "{head}"
+    );
+    assert!(head.contains("Reply-To: ada@example.org"), "{head}");
+    assert!(data.contains("About the engine."), "{data}");
+    wait_delivery(
+        &dir.path().join("data"),
+        &format!("smtp://127.0.0.1:{}", smtp.port),
+        "delivered",
+    )
+    .await;
+    // A contact that tries to add a header (the form keeps it one line;
+    // the email layer's own test tries CR/LF) is no address: no Reply-To,
+    // and no header beyond lettre's own.
+    leave_message(&server, "Eve", "a@b.c Bcc: x@y.z", b"Hidden copy?").await;
+    let mail = smtp.mail(2);
+    assert_eq!(
+        mail["rcpt_tos"],
+        serde_json::json!(["akshaykbkale@gmail.com"])
+    );
+    let data = mail["data"].as_str().unwrap();
+    let head = &data[..data.find("\n\n").or_else(|| data.find("\r\n\r\n")).unwrap()];
+    assert!(!head.contains("Reply-To"), "{head}");
+    assert!(
+        !head
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("bcc")),
+        "{head}"
+    );
+    assert!(
+        !server.log.lock().unwrap().join("\n").contains("p@ss"),
+        "password logged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_login_fails_the_email_and_says_why() {
+    let Some(smtp) = SmtpReceiver::start(Some(("owner@example.org", "right"))) else {
+        return;
+    };
+    let url = format!("smtp://owner%40example.org:wrong@127.0.0.1:{}", smtp.port);
+    let out = tokio::task::spawn_blocking(move || {
+        sshfolio_bin()
+            .args(["notify", "test", "--notify", &url, "--content"])
+            .arg(content_dir())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("smtp://127.0.0.1:{}  SMTP", smtp.port)),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("wrong"), "{stdout}");
+    assert_eq!(smtp.count(), 0);
+}

@@ -11,6 +11,7 @@ mod receiver;
 mod russh_client;
 mod screen;
 mod server;
+mod smtp;
 mod virtual_time;
 mod wait;
 
@@ -20,5 +21,6 @@ pub use receiver::*;
 pub use russh_client::*;
 pub use screen::*;
 pub use server::*;
+pub use smtp::*;
 pub use virtual_time::*;
 pub use wait::*;

@@ -261,3 +261,76 @@ fn two_processes_opening_a_new_database_at_once_both_succeed() {
         opener.join().unwrap().unwrap();
     }
 }
+
+#[test]
+fn a_database_of_the_first_version_gains_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE);
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO messages (submission_id, received_at, name, contact, body, visitor)
+             VALUES ('old', 1, 'n', '', 'b', 'v')",
+            [],
+        )
+        .unwrap();
+    }
+    let mut conn = open(&path).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version as usize, MIGRATIONS.len());
+    // The old message is there, with no deliveries: channels configured
+    // now do not get old messages.
+    let list = list_messages(&conn, false).unwrap();
+    assert_eq!((list.len(), list[0].deliveries.len()), (1, 0));
+    let channel = ChannelRef {
+        key: "k".into(),
+        label: "https://hooks.example".into(),
+    };
+    let new = msg("new", 100, "v2", None);
+    let Stored::New(id) = insert_message(&mut conn, &new, 5, &[channel]).unwrap() else {
+        panic!()
+    };
+    let due = claim_deliveries(&mut conn, "k", 100, 130, 10).unwrap();
+    assert_eq!((due.len(), due[0].message.id), (1, id));
+    // Leased: not claimed twice.
+    assert!(
+        claim_deliveries(&mut conn, "k", 101, 131, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(next_due(&conn, "k").unwrap(), Some(130));
+    record_attempt(
+        &conn,
+        due[0].id,
+        102,
+        &Attempt::Retry {
+            at: 110,
+            error: "HTTP 503".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(next_due(&conn, "k").unwrap(), Some(110));
+    assert_eq!(
+        claim_deliveries(&mut conn, "k", 110, 140, 10).unwrap()[0].attempts,
+        1
+    );
+    record_attempt(
+        &conn,
+        due[0].id,
+        111,
+        &Attempt::Failed {
+            error: "HTTP 404".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(redeliver(&conn, id, 200).unwrap(), 1);
+    let again = claim_deliveries(&mut conn, "k", 200, 230, 10).unwrap();
+    assert_eq!(
+        (again.len(), again[0].attempts, again[0].created_at),
+        (1, 0, 200)
+    );
+}

@@ -1,13 +1,15 @@
 //! The command line: every subcommand — `serve` (the default), `check`,
-//! `preview`, `init`, `messages`, `stats` — with its flags, each flag also
-//! readable from an `SSHFOLIO_*` environment variable, and the parsers of
-//! flag values (`--mark-read ID|all`, `--size COLSxROWS`).
+//! `preview`, `init`, `messages`, `stats`, `notify`, `migrate` — with its
+//! flags, each flag also readable from an `SSHFOLIO_*` environment
+//! variable, and the parsers of flag values (`--mark-read ID|all`,
+//! `--size COLSxROWS`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::inbox::Database;
 use crate::term::size::{self, Size};
 
 #[derive(Debug, Parser)]
@@ -42,6 +44,24 @@ pub enum Command {
     /// The notification channels: `notify test` sends a test to each.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Copy the SQLite inbox in --data into PostgreSQL (safe to run twice).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// Directory holding the messages.db to copy.
+    #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
+    pub data: PathBuf,
+    /// The PostgreSQL database to copy into:
+    /// postgres://user:password@host:port/db (default: SSHFOLIO_DATABASE).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SSHFOLIO_DATABASE",
+        hide_env_values = true
+    )]
+    pub to: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +78,9 @@ pub struct NotifyTestArgs {
     /// contact address unless the URL says `?to=`).
     #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
     pub content: PathBuf,
+    /// The inbox, for the outbox's state after the test.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Where messages are delivered, shared by `serve` and `notify test`.
@@ -101,11 +124,38 @@ pub struct InitArgs {
     pub dir: PathBuf,
 }
 
+/// Where the inbox is, shared by `serve`, `messages`, `stats`, `notify`
+/// and `migrate`.
 #[derive(Debug, Clone, Args)]
-pub struct MessagesArgs {
-    /// Directory holding messages.db.
+pub struct StoreArgs {
+    /// Directory for the server's data: messages.db (unless --database
+    /// says otherwise) and visitor.key.
     #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
     pub data: PathBuf,
+    /// Keep messages and visits in PostgreSQL, shared by replicas:
+    /// postgres://user:password@host:port/db?sslmode=require. Without it,
+    /// SQLite in --data. Holds a password: prefer the environment.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SSHFOLIO_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+}
+
+impl StoreArgs {
+    /// The database the flags name; the error is one line, without the
+    /// password.
+    pub fn database(&self) -> Result<Database, String> {
+        Database::from_flags(self.database.as_deref(), &self.data)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MessagesArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Print a JSON array instead of text.
     #[arg(long)]
     pub json: bool,
@@ -122,9 +172,8 @@ pub struct MessagesArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct StatsArgs {
-    /// Directory holding messages.db.
-    #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// How many days back to count.
     #[arg(long, default_value_t = 30)]
     pub days: u32,
@@ -141,9 +190,8 @@ pub struct ServeArgs {
     /// Directory holding the host key (created on first start).
     #[arg(long, env = "SSHFOLIO_KEYS", default_value = "keys")]
     pub keys: PathBuf,
-    /// Directory for the server's data (messages, visits).
-    #[arg(long, env = "SSHFOLIO_DATA", default_value = "data")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Messages accepted per client address, and per key, per rolling hour.
     #[arg(long, env = "SSHFOLIO_MESSAGES_PER_HOUR", default_value_t = 5)]
     pub messages_per_hour: u32,

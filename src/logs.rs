@@ -29,8 +29,9 @@ use crate::sanitize;
 
 /// What is logged when `SSHFOLIO_LOG` does not say: our own lines from
 /// `info`, the SSH library's from `warn` (its `info` lines repeat what a
-/// client sent, one per item).
-const DEFAULT_FILTER: &str = "info,russh=warn";
+/// client sent, one per item), the PostgreSQL client's from `warn` (its
+/// `info` lines are the server's notices).
+const DEFAULT_FILTER: &str = "info,russh=warn,tokio_postgres=warn";
 
 /// Lines a second the SSH library may write; the rest are counted.
 const LIBRARY_LINES_PER_SECOND: u32 = 10;

@@ -1,48 +1,51 @@
 //! `sshfolio messages`: read the inbox (text or JSON, newest first, only
-//! unread on request) and mark messages read. It opens the database
-//! beside a running server (WAL lets it), and prints visitor text only
-//! after sanitising it again, so a message can never drive the owner's
+//! unread on request), mark messages read, queue failed notifications
+//! again. It opens the database beside a running server (SQLite's WAL lets
+//! it; PostgreSQL is shared anyway), and prints visitor text only after
+//! sanitising it again, so a message can never drive the owner's
 //! terminal.
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
-use rusqlite::Connection;
 
-use super::print;
-use crate::cli::{Mark, MessagesArgs};
-use crate::inbox::db::{self, Delivery, Message};
+use super::{block_on, print};
+use crate::cli::{Mark, MessagesArgs, StoreArgs};
+use crate::inbox::db::{Delivery, Message};
+use crate::inbox::{Database, Store};
 use crate::notify::rfc3339;
 use crate::sanitize;
 use crate::text::counted;
 
 pub fn run(args: &MessagesArgs) -> Result<ExitCode> {
-    let text = match args.redeliver {
-        Some(id) => redeliver(&args.data, id)?,
-        None => messages(&args.data, args.json, args.unread, args.mark_read)?,
-    };
+    let text = block_on(async {
+        let (database, store) = open(&args.store).await?;
+        match args.redeliver {
+            Some(id) => redeliver(&database, store, id).await,
+            None => messages(&database, store, args.json, args.unread, args.mark_read).await,
+        }
+    })?;
     print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `--redeliver ID`: the message's failed notifications, queued again.
-fn redeliver(data: &Path, id: i64) -> Result<String> {
-    let Some(conn) = open(data)? else {
-        bail!("no messages yet in {}", data.display());
+async fn redeliver(database: &Database, store: Option<Store>, id: i64) -> Result<String> {
+    let Some(store) = store else {
+        bail!("no messages yet in {}", database.label());
     };
-    if !db::message_exists(&conn, id)? {
+    if !store.message_exists(id).await? {
         bail!("there is no message #{id}");
     }
-    let n = db::redeliver(&conn, id, now())?;
+    let n = store.redeliver(id, now()).await?;
     if n == 0 {
         bail!("message #{id} has no failed notifications");
     }
     Ok(format!(
         "queued {} of message #{id} again; a running server sends them within seconds\n",
-        counted(n, "notification")
+        counted(n as usize, "notification")
     ))
 }
 
@@ -52,38 +55,40 @@ pub(super) fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The database, or `None` when no message or visit was ever stored.
-pub(super) fn open(data: &Path) -> Result<Option<Connection>> {
-    let path = data.join(db::FILE);
-    if !path.exists() {
-        return Ok(None);
-    }
-    db::open(&path)
-        .map(Some)
-        .with_context(|| format!("opening {}", path.display()))
+/// The database the flags name, opened; `None` when it is SQLite and no
+/// message or visit was ever stored.
+pub(super) async fn open(args: &StoreArgs) -> Result<(Database, Option<Store>)> {
+    let database = args.database().map_err(anyhow::Error::msg)?;
+    let store = Store::open(&database).await?;
+    Ok((database, store))
 }
 
 /// `sshfolio messages`: the text to print.
-fn messages(data: &Path, json: bool, unread: bool, mark: Option<Mark>) -> Result<String> {
-    let conn = open(data)?;
+async fn messages(
+    database: &Database,
+    store: Option<Store>,
+    json: bool,
+    unread: bool,
+    mark: Option<Mark>,
+) -> Result<String> {
     if let Some(mark) = mark {
-        let Some(conn) = conn else {
-            bail!("no messages yet in {}", data.display());
+        let Some(store) = store else {
+            bail!("no messages yet in {}", database.label());
         };
         let id = match mark {
             Mark::One(id) => {
-                if !db::message_exists(&conn, id)? {
+                if !store.message_exists(id).await? {
                     bail!("there is no message #{id}");
                 }
                 Some(id)
             }
             Mark::All => None,
         };
-        let n = db::mark_read(&conn, id, now())?;
-        return Ok(format!("marked {} read\n", counted(n, "message")));
+        let n = store.mark_read(id, now()).await?;
+        return Ok(format!("marked {} read\n", counted(n as usize, "message")));
     }
-    let list = match &conn {
-        Some(conn) => db::list_messages(conn, unread)?,
+    let list = match &store {
+        Some(store) => store.list_messages(unread).await?,
         None => Vec::new(),
     };
     if json {

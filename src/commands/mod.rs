@@ -5,6 +5,7 @@
 mod check;
 pub mod init;
 mod messages;
+mod migrate;
 mod notify;
 pub mod preview;
 mod serve;
@@ -30,7 +31,18 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Messages(args) => messages::run(&args),
         Command::Stats(args) => stats::run(&args),
         Command::Notify(command) => notify::run(&command),
+        Command::Migrate(args) => migrate::run(&args),
     }
+}
+
+/// Runs an owner's command that talks to the database, on a runtime of
+/// its own.
+fn block_on<T>(work: impl Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(work)
 }
 
 /// Writes a command's whole output to stdout. A reader that went away

@@ -9,8 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow, bail};
 
+use super::messages::open;
 use super::{EXIT_FAILURE, print};
-use crate::cli::{NotifyArgs, NotifyCommand, NotifyTestArgs};
+use crate::cli::{NotifyArgs, NotifyCommand, NotifyTestArgs, StoreArgs};
 use crate::content;
 use crate::notify::{Channels, Notification, Outcome, Sender, signing_key};
 
@@ -30,6 +31,34 @@ pub fn setup(args: &NotifyArgs, default_to: &str) -> Result<(Channels, Sender)> 
         None => None,
     };
     Ok((channels, Sender::new(key)?))
+}
+
+/// What the outbox still holds, for the owner checking a channel: a
+/// line per channel with deliveries pending or failed. Only a report: a
+/// database that cannot be read is said, and fails nothing.
+async fn backlog(args: &StoreArgs) -> String {
+    let read = async {
+        let (database, store) = open(args).await?;
+        let rows = match store {
+            Some(store) => store.backlog().await?,
+            None => Vec::new(),
+        };
+        anyhow::Ok((database, rows))
+    };
+    match read.await {
+        Ok((_, rows)) if rows.is_empty() => String::new(),
+        Ok((database, rows)) => {
+            let mut out = format!("\nnot yet delivered, in {}:\n", database.label());
+            for (channel, pending, failed) in rows {
+                let _ = writeln!(out, "  {channel}  {pending} pending, {failed} failed");
+            }
+            out.push_str(
+                "  (sshfolio messages shows which; --redeliver ID queues failed ones again)\n",
+            );
+            out
+        }
+        Err(e) => format!("\nthe outbox could not be read: {e:#}\n"),
+    }
 }
 
 fn test(args: &NotifyTestArgs) -> Result<ExitCode> {
@@ -76,6 +105,7 @@ fn test(args: &NotifyTestArgs) -> Result<ExitCode> {
         };
         let _ = writeln!(out, "{}  {verdict}", channel.label);
     }
+    out.push_str(&runtime.block_on(backlog(&args.store)));
     print(&out)?;
     Ok(if failed {
         ExitCode::from(EXIT_FAILURE)

@@ -43,14 +43,23 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     // Checked before anything starts: a bad channel is one line, no port.
     let (channels, sender) = notify::setup(&args.notify, &content.contact.email)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    let (inbox, writer) = Inbox::start(
-        &args.data,
-        Policy {
-            messages_per_hour: args.messages_per_hour,
-            visits_retention_days: args.visits_retention_days,
-            channels: channels.refs(),
-        },
-    );
+    let policy = Policy {
+        messages_per_hour: args.messages_per_hour,
+        visits_retention_days: args.visits_retention_days,
+        channels: channels.refs(),
+    };
+    // The PostgreSQL inbox starts its tasks on the runtime.
+    let entered = runtime.enter();
+    let (inbox, writer) = match args.store.database() {
+        Ok(database) => Inbox::start(&database, policy),
+        // The portfolio needs no database: it is served, and Send says
+        // the message could not be saved.
+        Err(e) => {
+            tracing::error!("{e}: messages cannot be stored until it is fixed");
+            Inbox::without_store()
+        }
+    };
+    drop(entered);
     let delivery = Delivery {
         channels,
         sender,
@@ -62,9 +71,15 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         inbox,
         limits: session_limits(args),
     };
-    let served = runtime.block_on(serve(args, shared, replace, &delivery));
-    // Dropping the runtime drops every session's inbox handle; the writer
-    // then finishes what is queued and stops.
+    let served = runtime.block_on(async {
+        let served = serve(args, shared, replace, &delivery).await;
+        if !writer.flush(INBOX_DRAIN).await {
+            tracing::error!("the inbox did not finish its queued writes in time");
+        }
+        served
+    });
+    // Dropping the runtime drops every session's inbox handle; the SQLite
+    // writer then finishes what is queued and stops.
     runtime.shutdown_timeout(Duration::from_secs(1));
     if !writer.finish(INBOX_DRAIN) {
         tracing::error!("the inbox did not finish its queued writes in time");

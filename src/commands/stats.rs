@@ -6,33 +6,36 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use super::messages::{now, open, safe};
-use super::print;
+use super::{block_on, print};
 use crate::app::Section;
 use crate::cli::StatsArgs;
-use crate::inbox::db;
+use crate::inbox::Store;
 use crate::text::counted;
 
 pub fn run(args: &StatsArgs) -> Result<ExitCode> {
-    print(&stats(&args.data, args.days)?)?;
+    let text = block_on(async {
+        let (_, store) = open(&args.store).await?;
+        stats(store, args.days).await
+    })?;
+    print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `sshfolio stats`: visitors per day, session length, sections, clients.
 /// The database adds up the visits; only the totals come back.
-fn stats(data: &Path, days: u32) -> Result<String> {
-    let Some(conn) = open(data)? else {
+async fn stats(store: Option<Store>, days: u32) -> Result<String> {
+    let Some(store) = store else {
         return Ok("no visits recorded yet\n".to_string());
     };
     let since = now() - i64::from(days) * 86_400;
     let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-    let stats = db::visit_stats(&conn, since, &names)?;
-    let messages = db::messages_since(&conn, since)?;
+    let stats = store.visit_stats(since, &names).await?;
+    let messages = store.messages_since(since).await?;
     let mut out = String::new();
     if stats.visits == 0 {
         let _ = writeln!(out, "no visits in the last {days} days");

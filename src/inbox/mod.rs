@@ -1,36 +1,47 @@
-//! The inbox: messages visitors leave and the visits they make, in
-//! `data/messages.db`. The only module that touches SQLite.
+//! The inbox: messages visitors leave and the visits they make, and the
+//! outbox of notifications for them. One handle, two stores chosen at
+//! start by `--database` ([`database`]):
 //!
-//! One writer thread owns the connection and works through a bounded
-//! queue, so sessions never wait on disk on the async runtime: a submit is
-//! a queued job plus an awaited reply, a visit is a queued job. The thread
-//! opens the database lazily and again after a failure, so a data
-//! directory fixed while the server runs starts working without a restart.
-//! It ends when every handle is dropped, after finishing the queue.
+//! - SQLite, `DATA/messages.db` (the default): one writer thread owns the
+//!   connection and works through a bounded queue, so sessions never wait
+//!   on disk on the async runtime ([`writer`]).
+//! - PostgreSQL, shared by replicas: tasks on the runtime and a small
+//!   pool ([`postgres`]).
+//!
+//! Either way a submit is answered within seconds whatever the database
+//! does, a visit never waits, and a database that comes back is used
+//! again without a restart. The owner's commands read through [`Store`].
 
+pub mod database;
 pub mod db;
 mod outbox;
+pub mod postgres;
+mod rows;
 mod stats;
+mod store;
 pub mod visitor_key;
 mod writer;
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{oneshot, watch};
 
+pub use database::Database;
 pub use db::{Attempt, ChannelRef, Due, OutboxMessage};
 pub use outbox::Claim;
+pub use store::Store;
 
 /// Jobs waiting for the writer; beyond this a submit fails at once (the
 /// visitor keeps the draft) and a visit is dropped.
 const QUEUE: usize = 1024;
 
-/// Longest a session waits for its message to be stored.
-const SUBMIT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest a session waits for its message to be stored: the form
+/// answers within 10 s of Send.
+const SUBMIT_TIMEOUT: Duration = postgres::SUBMIT_TIMEOUT;
 
 /// A message as the form sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,28 +123,53 @@ enum Job {
 /// A handle to the inbox; cheap to clone.
 #[derive(Clone)]
 pub struct Inbox {
-    jobs: SyncSender<Job>,
+    backend: Backend,
     /// Counts new messages, so delivery workers wake when there are some.
     stored: watch::Receiver<u64>,
 }
 
-/// The writer thread; `finish` waits for it after the last handle is gone.
-pub struct Writer {
-    thread: JoinHandle<()>,
+#[derive(Clone)]
+enum Backend {
+    /// Jobs for the SQLite writer thread.
+    Sqlite(SyncSender<Job>),
+    Postgres(Arc<postgres::PgInbox>),
+    /// `--database` could not be used at all (the reason was logged):
+    /// the portfolio is served, messages fail, visits are not kept.
+    Unusable,
+}
+
+/// What shutdown waits for: the SQLite writer thread, or the PostgreSQL
+/// tasks flushing queued visits.
+pub enum Writer {
+    Thread(JoinHandle<()>),
+    Tasks(postgres::Tasks),
+    None,
 }
 
 impl Writer {
-    /// Waits up to `limit` for queued writes to finish; false if they did
-    /// not.
+    /// Writes what is queued, on the runtime (PostgreSQL); waits up to
+    /// `limit`. Call before the runtime stops.
+    pub async fn flush(&self, limit: Duration) -> bool {
+        match self {
+            Writer::Tasks(tasks) => tasks.flush(limit).await,
+            Writer::Thread(_) | Writer::None => true,
+        }
+    }
+
+    /// Waits up to `limit` for the writer thread to finish the queue
+    /// (SQLite; it does once every handle is gone); false if it did not.
     pub fn finish(self, limit: Duration) -> bool {
+        let Writer::Thread(thread) = self else {
+            return true;
+        };
         let deadline = Instant::now() + limit;
-        while !self.thread.is_finished() {
+        while !thread.is_finished() {
             if Instant::now() > deadline {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        self.thread.join().is_ok()
+        thread.join().is_ok()
     }
 }
 
@@ -159,22 +195,55 @@ impl Default for Policy {
 }
 
 impl Inbox {
-    /// Starts the writer for `data_dir`.
-    pub fn start(data_dir: &Path, policy: Policy) -> (Inbox, Writer) {
-        let (jobs, queue) = mpsc::sync_channel(QUEUE);
+    /// Starts the inbox on `database`. PostgreSQL needs a runtime (it
+    /// starts tasks on the current one) and is reached in the background:
+    /// this never waits for it.
+    pub fn start(database: &Database, policy: Policy) -> (Inbox, Writer) {
         let (stored_tx, stored) = watch::channel(0);
-        let state = writer::WriterState::new(data_dir, policy, stored_tx);
-        let thread = std::thread::Builder::new()
-            .name("inbox".into())
-            .spawn(move || writer::run(state, queue))
-            .expect("spawning the inbox thread");
-        (Inbox { jobs, stored }, Writer { thread })
+        let (backend, writer) = match database {
+            Database::Sqlite(data_dir) => {
+                let (jobs, queue) = mpsc::sync_channel(QUEUE);
+                let state = writer::WriterState::new(data_dir, policy, stored_tx);
+                let thread = std::thread::Builder::new()
+                    .name("inbox".into())
+                    .spawn(move || writer::run(state, queue))
+                    .expect("spawning the inbox thread");
+                (Backend::Sqlite(jobs), Writer::Thread(thread))
+            }
+            Database::Postgres(pg) => match postgres::PgStore::new(pg) {
+                Ok(store) => {
+                    let (inbox, tasks) = postgres::start(store, policy, stored_tx);
+                    (Backend::Postgres(inbox), Writer::Tasks(tasks))
+                }
+                Err(e) => {
+                    tracing::error!(
+                        "messages cannot be stored: {e:#}; the portfolio is served without them"
+                    );
+                    (Backend::Unusable, Writer::None)
+                }
+            },
+        };
+        (Inbox { backend, stored }, writer)
     }
 
-    /// Stores a message; returns once it is durably on disk or refused.
+    /// An inbox with no database (`--database` was unusable): messages
+    /// fail, visits are not kept, the portfolio is served.
+    pub fn without_store() -> (Inbox, Writer) {
+        let (_, stored) = watch::channel(0);
+        let backend = Backend::Unusable;
+        (Inbox { backend, stored }, Writer::None)
+    }
+
+    /// Stores a message; returns once it is durably stored or refused,
+    /// within [`SUBMIT_TIMEOUT`].
     pub async fn submit(&self, submission: Submission) -> SubmitResult {
+        let jobs = match &self.backend {
+            Backend::Sqlite(jobs) => jobs,
+            Backend::Postgres(pg) => return pg.submit(submission).await,
+            Backend::Unusable => return SubmitResult::Failed,
+        };
         let (reply, answer) = oneshot::channel();
-        match self.jobs.try_send(Job::Submit(submission, reply)) {
+        match jobs.try_send(Job::Submit(submission, reply)) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
                 tracing::error!("inbox queue full; a message could not be saved");
@@ -190,8 +259,14 @@ impl Inbox {
 
     /// Records a visit without waiting; dropped if the queue is full.
     pub fn record_visit(&self, visit: Visit) {
-        if let Err(TrySendError::Full(_)) = self.jobs.try_send(Job::Visit(visit)) {
-            tracing::warn!("inbox queue full; a visit was not recorded");
+        match &self.backend {
+            Backend::Sqlite(jobs) => {
+                if let Err(TrySendError::Full(_)) = jobs.try_send(Job::Visit(visit)) {
+                    tracing::warn!("inbox queue full; a visit was not recorded");
+                }
+            }
+            Backend::Postgres(pg) => pg.record_visit(visit),
+            Backend::Unusable => {}
         }
     }
 }

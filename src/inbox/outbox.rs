@@ -1,14 +1,14 @@
 //! The outbox as delivery workers use it: claim a channel's due
-//! deliveries, record each attempt, and wait for new messages. Every call
-//! goes through the writer thread, like everything else that touches the
-//! database.
+//! deliveries, record each attempt, and wait for new messages. On SQLite
+//! every call goes through the writer thread, like everything else that
+//! touches the database.
 
 use std::sync::mpsc::TrySendError;
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
 
-use super::{Attempt, Due, Inbox, Job};
+use super::{Attempt, Backend, Due, Inbox, Job};
 
 /// What a worker asks for: up to `limit` due deliveries of the channel,
 /// leased for `lease`.
@@ -34,13 +34,18 @@ impl Inbox {
     /// Claims a channel's due deliveries; `None` when the database could
     /// not be read (the worker tries again later).
     pub async fn claim(&self, channel_key: &str, limit: u32, lease: Duration) -> Option<Claim> {
+        let jobs = match &self.backend {
+            Backend::Sqlite(jobs) => jobs,
+            Backend::Postgres(pg) => return pg.claim(channel_key, limit, lease).await,
+            Backend::Unusable => return None,
+        };
         let (reply, answer) = oneshot::channel();
         let request = ClaimRequest {
             channel_key: channel_key.to_string(),
             limit,
             lease,
         };
-        self.jobs.try_send(Job::Claim(request, reply)).ok()?;
+        jobs.try_send(Job::Claim(request, reply)).ok()?;
         tokio::time::timeout(CLAIM_TIMEOUT, answer)
             .await
             .ok()?
@@ -51,8 +56,14 @@ impl Inbox {
     /// queue, a crash), the lease runs out and the delivery is tried
     /// again: at least once, never lost.
     pub fn attempted(&self, id: i64, attempt: Attempt) {
-        if let Err(TrySendError::Full(_)) = self.jobs.try_send(Job::Attempted { id, attempt }) {
-            tracing::warn!("inbox queue full; a delivery attempt was not recorded");
+        match &self.backend {
+            Backend::Sqlite(jobs) => {
+                if let Err(TrySendError::Full(_)) = jobs.try_send(Job::Attempted { id, attempt }) {
+                    tracing::warn!("inbox queue full; a delivery attempt was not recorded");
+                }
+            }
+            Backend::Postgres(pg) => pg.attempted(id, attempt),
+            Backend::Unusable => {}
         }
     }
 

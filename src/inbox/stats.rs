@@ -118,22 +118,35 @@ fn bucket(duration_ms: i64) -> usize {
     }
 }
 
-/// The start of the bucket holding the middle visit, in milliseconds.
+/// The start of the bucket holding the middle visit (the upper one of
+/// an even count), in milliseconds.
 fn median(durations: &[u64], visits: u64) -> i64 {
     let middle = visits / 2;
     let mut seen = 0;
     for (i, n) in durations.iter().enumerate() {
         seen += n;
         if seen > middle {
-            let seconds = if i < SECONDS {
-                i
-            } else {
-                SECONDS + (i - SECONDS) * 60
-            };
-            return seconds as i64 * 1000;
+            return start_of(i);
         }
     }
     0
+}
+
+/// The start of a bucket, in milliseconds.
+fn start_of(bucket: usize) -> i64 {
+    let seconds = if bucket < SECONDS {
+        bucket
+    } else {
+        SECONDS + (bucket - SECONDS) * 60
+    };
+    seconds as i64 * 1000
+}
+
+/// A visit's length as the median reports it: to the second under an
+/// hour, to the minute above (for stores that find the middle visit
+/// themselves).
+pub(crate) fn as_reported(duration_ms: i64) -> i64 {
+    start_of(bucket(duration_ms))
 }
 
 #[cfg(test)]

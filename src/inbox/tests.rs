@@ -1,9 +1,9 @@
-//! The inbox through its handle: sanitising, idempotent and concurrent
-//! submits, the limit, and failing without losing the server when the data
-//! directory cannot be written.
+//! The SQLite inbox through its handle: failing without losing the
+//! server when the data directory cannot be written or the file is not a
+//! database, and deleting old visits a batch at a time. What both stores
+//! do is proven of both by `tests/store.rs`.
 
-use std::sync::Arc;
-
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use super::*;
@@ -25,89 +25,12 @@ fn stored(data: &Path) -> Vec<db::Message> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn stores_sanitised_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let (inbox, writer) = Inbox::start(dir.path(), Policy::default());
-    let mut s = submission(
-        "aa11",
-        "hi\x1b]52;c;aGVsbG8=\x07 there\x1b[2J\x07\nbye\tnow",
-    );
-    s.name = "Ada\x1b[31m Lovelace\u{202e}".into();
-    assert_eq!(inbox.submit(s).await, SubmitResult::Sent);
-    drop(inbox);
-    assert!(writer.finish(Duration::from_secs(5)));
-    let list = stored(dir.path());
-    assert_eq!(list[0].name, "Ada Lovelace");
-    assert_eq!(list[0].message, "hi there\nbye\tnow");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn concurrent_presses_store_one_message() {
-    let dir = tempfile::tempdir().unwrap();
-    let (inbox, writer) = Inbox::start(dir.path(), Policy::default());
-    let inbox = Arc::new(inbox);
-    let tasks: Vec<_> = (0..32)
-        .map(|_| {
-            let inbox = inbox.clone();
-            tokio::spawn(async move { inbox.submit(submission("same-id", "hello")).await })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), SubmitResult::Sent);
-    }
-    // Thirty-two different messages from one address: five get in.
-    let tasks: Vec<_> = (0..32)
-        .map(|i| {
-            let inbox = inbox.clone();
-            tokio::spawn(async move { inbox.submit(submission(&format!("id-{i}"), "hello")).await })
-        })
-        .collect();
-    let mut sent = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            SubmitResult::Sent => sent += 1,
-            SubmitResult::Limited(wait) => assert!(wait <= Duration::from_secs(3600)),
-            other => panic!("{other:?}"),
-        }
-    }
-    assert_eq!(sent, 4, "one slot was taken by the first message");
-    drop(inbox);
-    assert!(writer.finish(Duration::from_secs(5)));
-    assert_eq!(stored(dir.path()).len(), 5);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn refuses_invalid_submissions() {
-    let dir = tempfile::tempdir().unwrap();
-    let (inbox, _writer) = Inbox::start(dir.path(), Policy::default());
-    assert_eq!(
-        inbox.submit(submission("x1", "   ")).await,
-        SubmitResult::Invalid
-    );
-    let mut long = submission("x2", "hi");
-    long.name = "n".repeat(101);
-    assert_eq!(inbox.submit(long).await, SubmitResult::Invalid);
-    assert_eq!(
-        inbox.submit(submission("bad id!", "hi")).await,
-        SubmitResult::Invalid
-    );
-    assert_eq!(
-        inbox.submit(submission("x3", &"m".repeat(2000))).await,
-        SubmitResult::Sent
-    );
-    assert_eq!(
-        inbox.submit(submission("x4", &"m".repeat(2001))).await,
-        SubmitResult::Invalid
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn unusable_data_dir_fails_the_submit_and_recovers_when_fixed() {
     let dir = tempfile::tempdir().unwrap();
     // A file where the data directory should be: nothing can be created.
     let data = dir.path().join("data");
     std::fs::write(&data, "not a directory").unwrap();
-    let (inbox, _writer) = Inbox::start(&data, Policy::default());
+    let (inbox, _writer) = Inbox::start(&Database::Sqlite(data.clone()), Policy::default());
     assert_eq!(
         inbox.submit(submission("r1", "hello")).await,
         SubmitResult::Failed
@@ -138,7 +61,7 @@ async fn corrupt_database_fails_the_submit_without_losing_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = b"this is not an SQLite database, but somebody's file".repeat(100);
     std::fs::write(dir.path().join(db::FILE), &garbage).unwrap();
-    let (inbox, _writer) = Inbox::start(dir.path(), Policy::default());
+    let (inbox, _writer) = Inbox::start(&Database::Sqlite(dir.path().into()), Policy::default());
     assert_eq!(
         inbox.submit(submission("c1", "hello")).await,
         SubmitResult::Failed
@@ -148,39 +71,6 @@ async fn corrupt_database_fails_the_submit_without_losing_the_file() {
         garbage,
         "left as it was"
     );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_flood_of_visits_is_written_in_batches_and_messages_stay_durable() {
-    let dir = tempfile::tempdir().unwrap();
-    let (inbox, writer) = Inbox::start(dir.path(), Policy::default());
-    let visit = |i: u64| Visit {
-        started: UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i),
-        duration: Duration::from_millis(i),
-        peer: Some(IpAddr::from([10, 0, (i / 256) as u8, (i % 256) as u8])),
-        client: "SSH-2.0-test".into(),
-        term: "xterm".into(),
-        cols: 80,
-        rows: 24,
-        sections: vec!["about"],
-        left_message: false,
-        kind: VisitKind::Tui,
-    };
-    for i in 0..1000 {
-        inbox.record_visit(visit(i));
-    }
-    assert_eq!(
-        inbox.submit(submission("mid", "between visits")).await,
-        SubmitResult::Sent
-    );
-    for i in 1000..1500 {
-        inbox.record_visit(visit(i));
-    }
-    drop(inbox);
-    assert!(writer.finish(Duration::from_secs(10)));
-    let conn = db::open(&dir.path().join(db::FILE)).unwrap();
-    assert_eq!(db::visit_stats(&conn, 0, &[]).unwrap().visits, 1500);
-    assert_eq!(db::list_messages(&conn, false).unwrap().len(), 1);
 }
 
 #[test]

@@ -30,26 +30,34 @@ pub fn load_or_create(data: &Path) -> Result<[u8; KEY_LEN]> {
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     }
     let key: [u8; KEY_LEN] = rand::rng().random();
-    let file = OpenOptions::new()
+    // Written whole under a name of its own, then linked into place: a
+    // process reading the key never sees it half-written, and of two
+    // made at once exactly one wins.
+    let temp = data.join(format!(
+        ".{FILE}.{}.{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let written = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&path);
-    match file {
-        Ok(mut file) => {
-            file.write_all(&key)
-                .and_then(|()| file.sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
-            Ok(key)
+        .open(&temp)
+        .and_then(|mut file| file.write_all(&key).and_then(|()| file.sync_all()));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        if !data.exists() {
+            bail!("data directory {} does not exist", data.display());
         }
+        return Err(e).with_context(|| format!("creating {}", path.display()));
+    }
+    let linked = fs::hard_link(&temp, &path);
+    let _ = fs::remove_file(&temp);
+    match linked {
+        Ok(()) => Ok(key),
         // Another process made it meanwhile: use theirs.
         Err(e) if e.kind() == ErrorKind::AlreadyExists => load_or_create(data),
-        Err(e) => {
-            if !data.exists() {
-                bail!("data directory {} does not exist", data.display());
-            }
-            Err(e).with_context(|| format!("creating {}", path.display()))
-        }
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
     }
 }
 

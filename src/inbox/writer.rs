@@ -10,17 +10,15 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::Connection;
 use tokio::sync::watch;
 
 use super::db::{self, NewMessage, Stored, VisitRow};
 use super::outbox::{Claim, ClaimRequest};
+use super::rows::{checked, unix, visit_row};
 use super::{Attempt, ChannelRef, Job, Policy, Submission, SubmitResult, Visit, visitor_key};
-// Field limits are enforced here too, whatever the UI did.
-use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
-use crate::sanitize;
 
 /// Most visits written in one transaction.
 const VISIT_BATCH: usize = 512;
@@ -241,15 +239,7 @@ impl WriterState {
     /// refused.
     fn answer(&mut self, stored: rusqlite::Result<Stored>) -> SubmitResult {
         match stored {
-            Ok(Stored::New(id)) => {
-                tracing::info!(id, "message received");
-                self.stored.send_modify(|n| *n += 1);
-                SubmitResult::Sent
-            }
-            Ok(Stored::Duplicate(_)) => SubmitResult::Sent,
-            Ok(Stored::Limited { retry_after_secs }) => {
-                SubmitResult::Limited(Duration::from_secs(retry_after_secs.max(1) as u64))
-            }
+            Ok(stored) => stored.answer(&self.stored),
             Err(e) => {
                 // Reopen next time: the failure may be the connection's.
                 self.open = None;
@@ -313,21 +303,7 @@ impl WriterState {
         let Some(open) = self.open() else {
             return;
         };
-        let rows: Vec<VisitRow> = visits
-            .iter()
-            .map(|v| VisitRow {
-                started_at: unix(v.started),
-                duration_ms: v.duration.as_millis().min(i64::MAX as u128) as i64,
-                visitor: visitor_key::hash(&open.key, v.peer),
-                client: short(&v.client, 100),
-                term: short(&v.term, 40),
-                cols: v.cols,
-                rows: v.rows,
-                sections: v.sections.join(","),
-                left_message: v.left_message,
-                kind: v.kind.label(),
-            })
-            .collect();
+        let rows: Vec<VisitRow> = visits.iter().map(|v| visit_row(&open.key, v)).collect();
         if let Err(e) = db::record_visits(&mut open.conn, &rows) {
             self.open = None;
             self.log_error(&format!("could not record {} visits: {e}", rows.len()));
@@ -361,51 +337,4 @@ fn open(data_dir: &Path) -> anyhow::Result<Open> {
         key,
         file: file_id(&path),
     })
-}
-
-/// The submission sanitised and within limits, or `None`.
-fn checked(s: &Submission) -> Option<NewMessage> {
-    let name = sanitize::clean(&s.name, sanitize::ONE_LINE)
-        .trim()
-        .to_string();
-    let contact = sanitize::clean(&s.contact, sanitize::ONE_LINE)
-        .trim()
-        .to_string();
-    let body = sanitize::clean(&s.message, sanitize::STORED)
-        .trim()
-        .to_string();
-    let id_ok = !s.submission_id.is_empty()
-        && s.submission_id.len() <= 64
-        && s.submission_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    let fits = |text: &str, max: usize| text.chars().count() <= max;
-    let valid = id_ok
-        && !name.is_empty()
-        && !body.is_empty()
-        && fits(&name, MAX_NAME)
-        && fits(&contact, MAX_CONTACT)
-        && fits(&body, MAX_MESSAGE);
-    valid.then(|| NewMessage {
-        submission_id: s.submission_id.clone(),
-        received_at: unix(SystemTime::now()),
-        name,
-        contact,
-        body,
-        visitor: String::new(),
-        key_fingerprint: s.key_fingerprint.as_deref().map(|k| short(k, 100)),
-    })
-}
-
-fn unix(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs().min(i64::MAX as u64) as i64)
-}
-
-/// Untrusted one-line text, cleaned and cut to `max` characters.
-fn short(text: &str, max: usize) -> String {
-    sanitize::clean(text, sanitize::ONE_LINE)
-        .chars()
-        .take(max)
-        .collect()
 }

@@ -6,7 +6,9 @@
 //! `use crate::util::*;`.
 
 mod content;
+mod haproxy;
 mod openssh;
+mod postgres;
 mod receiver;
 mod russh_client;
 mod screen;
@@ -16,7 +18,9 @@ mod virtual_time;
 mod wait;
 
 pub use content::*;
+pub use haproxy::*;
 pub use openssh::*;
+pub use postgres::*;
 pub use receiver::*;
 pub use russh_client::*;
 pub use screen::*;

@@ -369,7 +369,17 @@ impl<H: client::Handler> Visitor<H> {
 
     /// Reads until `done` holds for the screen, or fails showing it.
     pub async fn wait_until(&mut self, what: &str, done: impl Fn(&vt100::Screen) -> bool) {
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        self.wait_until_within(TIMEOUT, what, done).await;
+    }
+
+    /// `wait_until`, for up to `limit`.
+    pub async fn wait_until_within(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&vt100::Screen) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + limit;
         while !done(self.parser.screen()) {
             let msg = match tokio::time::timeout_at(deadline, self.channel.wait()).await {
                 Ok(msg) => msg,

@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sshfolio::content::Content;
-use sshfolio::inbox::{Inbox, Policy};
+use sshfolio::inbox::{Database, Inbox, Policy};
 use sshfolio::server;
 use sshfolio::server::{Limits, Settings};
 use sshfolio::server::{host_key, ssh_config};
@@ -26,6 +26,8 @@ use super::wait::TIMEOUT;
 pub struct Options {
     pub keys: Option<PathBuf>,
     pub data: Option<PathBuf>,
+    /// The inbox's database; SQLite in `data` when `None`.
+    pub database: Option<Database>,
     pub messages_per_hour: u32,
     pub settings: Settings,
     pub limits: SessionLimits,
@@ -36,6 +38,7 @@ impl Default for Options {
         Options {
             keys: None,
             data: None,
+            database: None,
             messages_per_hour: 5,
             settings: Settings {
                 limits: Limits {
@@ -113,30 +116,35 @@ impl TestServer {
         let shutdown = CancellationToken::new();
         let thread = {
             let (content, shutdown) = (content.clone(), shutdown.clone());
-            let data = data.clone();
+            let database = options
+                .database
+                .unwrap_or_else(|| Database::Sqlite(data.clone()));
             let (settings, limits, per_hour) =
                 (options.settings, options.limits, options.messages_per_hour);
             std::thread::spawn(move || {
-                let (inbox, writer) = Inbox::start(
-                    &data,
-                    Policy {
-                        messages_per_hour: per_hour,
-                        ..Policy::default()
-                    },
-                );
-                let shared = Shared {
-                    content: ContentSource::fixed(content),
-                    inbox,
-                    limits,
-                };
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
                     .enable_all()
                     .build()
                     .unwrap();
-                runtime.block_on(async move {
+                let entered = runtime.enter();
+                let (inbox, writer) = Inbox::start(
+                    &database,
+                    Policy {
+                        messages_per_hour: per_hour,
+                        ..Policy::default()
+                    },
+                );
+                drop(entered);
+                let shared = Shared {
+                    content: ContentSource::fixed(content),
+                    inbox,
+                    limits,
+                };
+                runtime.block_on(async {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                     server::run(listener, config, shared, settings, shutdown).await;
+                    writer.flush(Duration::from_secs(5)).await;
                 });
                 drop(runtime);
                 writer.finish(Duration::from_secs(5));

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use russh::client;
-use sshfolio::inbox::{Inbox, Policy, Writer};
+use sshfolio::inbox::{Database, Inbox, Policy, Writer};
 use sshfolio::server::{Server, Settings, host_key, ssh_config};
 use sshfolio::session::{ContentSource, SessionLimits, Shared};
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
@@ -41,7 +41,10 @@ impl VirtualServer {
     pub fn start(settings: Settings, limits: SessionLimits) -> VirtualServer {
         let dirs = tempfile::tempdir().unwrap();
         let key = host_key::load_or_create(&dirs.path().join("keys")).unwrap();
-        let (inbox, writer) = Inbox::start(&dirs.path().join("data"), Policy::default());
+        let (inbox, writer) = Inbox::start(
+            &Database::Sqlite(dirs.path().join("data")),
+            Policy::default(),
+        );
         let shared = Shared {
             content: ContentSource::fixed(Arc::new(shipped_content())),
             inbox,

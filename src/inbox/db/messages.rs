@@ -32,6 +32,25 @@ pub enum Stored {
     Limited { retry_after_secs: i64 },
 }
 
+impl Stored {
+    /// What the visitor is told; a new message is logged (by id, never
+    /// its text) and counted in `stored`.
+    pub fn answer(self, stored: &tokio::sync::watch::Sender<u64>) -> crate::inbox::SubmitResult {
+        use crate::inbox::SubmitResult;
+        match self {
+            Stored::New(id) => {
+                tracing::info!(id, "message received");
+                stored.send_modify(|n| *n += 1);
+                SubmitResult::Sent
+            }
+            Stored::Duplicate(_) => SubmitResult::Sent,
+            Stored::Limited { retry_after_secs } => SubmitResult::Limited(
+                std::time::Duration::from_secs(retry_after_secs.max(1) as u64),
+            ),
+        }
+    }
+}
+
 /// Stores a message unless its visitor (address, and key if any) already
 /// sent `per_hour` in the last hour. One immediate transaction, so the
 /// limit holds across processes; the UNIQUE submission id makes a retry

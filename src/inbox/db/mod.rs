@@ -3,6 +3,7 @@
 //! commit is fsynced before it returns), a busy timeout so the owner's
 //! `sshfolio messages` can run beside the server.
 
+pub mod export;
 mod messages;
 mod outbox;
 mod visits;
@@ -68,9 +69,32 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Opens (creating if needed) and migrates the database at `path`.
+/// Several processes opening a new file at the same instant can find it
+/// locked where SQLite calls no busy handler (switching it to WAL): that
+/// is tried again for up to the busy timeout.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let started = std::time::Instant::now();
+    loop {
+        match open_once(path) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            opened => return opened,
+        }
+    }
+}
+
+/// How long a write waits for another connection's.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn open_once(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(path = %path.display(), mode, "database is not in WAL mode");

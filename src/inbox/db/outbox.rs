@@ -197,3 +197,17 @@ pub fn redeliver(conn: &Connection, id: i64, now: i64) -> rusqlite::Result<usize
         params![id, now],
     )
 }
+
+/// Deliveries not yet made, by channel: (channel, pending, failed),
+/// channels with neither left out.
+pub fn backlog(conn: &Connection) -> rusqlite::Result<Vec<(String, u64, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT channel, SUM(state = 'pending'), SUM(state = 'failed') FROM deliveries
+         WHERE state != 'delivered' GROUP BY channel ORDER BY channel",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        let count = |i| row.get::<_, i64>(i).map(|n| n.max(0) as u64);
+        Ok((row.get(0)?, count(1)?, count(2)?))
+    })?;
+    rows.collect()
+}

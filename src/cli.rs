@@ -187,9 +187,14 @@ pub struct ServeArgs {
     /// Directory holding the portfolio's TOML files.
     #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]
     pub content: PathBuf,
-    /// Directory holding the host key (created on first start).
+    /// Directory holding the host key (created on first start) and
+    /// owner_authorized_keys (the keys that open the owner's console).
     #[arg(long, env = "SSHFOLIO_KEYS", default_value = "keys")]
     pub keys: PathBuf,
+    /// The login name of the owner's console (`ssh owner@host`): only the
+    /// keys in KEYS/owner_authorized_keys get in with it.
+    #[arg(long, env = "SSHFOLIO_OWNER_USER", default_value = crate::owner::DEFAULT_USER)]
+    pub owner_user: String,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Messages accepted per client address, and per key, per rolling hour.

@@ -39,6 +39,7 @@ pub mod inbox;
 pub mod logs;
 pub mod message;
 pub mod notify;
+pub mod owner;
 pub mod sanitize;
 pub mod server;
 pub mod session;

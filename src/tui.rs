@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
@@ -176,11 +175,7 @@ impl Tui {
         let mut drafts = Vec::new();
         for effect in std::mem::take(&mut self.app.effects) {
             match effect {
-                Effect::Copy(text) => {
-                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-                    self.out
-                        .extend(format!("\x1b]52;c;{encoded}\x1b\\").as_bytes());
-                }
+                Effect::Copy(text) => self.out.extend(&modes::copy_to_clipboard(&text)),
                 Effect::Mouse(true) => self.out.extend(modes::MOUSE_ON),
                 Effect::Mouse(false) => self.out.extend(modes::MOUSE_OFF),
                 Effect::Send(draft) => drafts.push(draft),

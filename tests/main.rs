@@ -17,6 +17,7 @@ mod memory;
 mod notify;
 mod openssh;
 mod operations;
+mod owner;
 mod postgres;
 mod preview;
 mod proxy;

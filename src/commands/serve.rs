@@ -21,6 +21,7 @@ use crate::cli::ServeArgs;
 use crate::content::{self, Content};
 use crate::inbox::{Inbox, Policy};
 use crate::notify::{Channels, Sender, worker};
+use crate::owner::Owner;
 use crate::server::{self, Limits, Settings, host_key, ssh_config};
 use crate::session::{ContentSource, SessionLimits, Shared};
 
@@ -50,8 +51,9 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     };
     // The PostgreSQL inbox starts its tasks on the runtime.
     let entered = runtime.enter();
-    let (inbox, writer) = match args.store.database() {
-        Ok(database) => Inbox::start(&database, policy),
+    let database = args.store.database();
+    let (inbox, writer) = match &database {
+        Ok(database) => Inbox::start(database, policy),
         // The portfolio needs no database: it is served, and Send says
         // the message could not be saved.
         Err(e) => {
@@ -59,6 +61,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             Inbox::without_store()
         }
     };
+    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user, database.ok()));
     drop(entered);
     let delivery = Delivery {
         channels,
@@ -70,6 +73,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         content: source,
         inbox,
         limits: session_limits(args),
+        owner,
     };
     let served = runtime.block_on(async {
         let served = serve(args, shared, replace, &delivery).await;
@@ -156,7 +160,11 @@ async fn serve(
         );
     }
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    tokio::spawn(reload_on_hangup(args.content.clone(), replace));
+    tokio::spawn(reload_on_hangup(
+        args.content.clone(),
+        replace,
+        shared.owner.clone(),
+    ));
     server::run(listener, config, shared, settings, shutdown).await;
     tracing::info!("stopped");
     Ok(())
@@ -181,13 +189,15 @@ async fn stop_on_signal(shutdown: CancellationToken) {
 
 /// On SIGHUP, loads the content again: valid content is what new sessions
 /// get (running ones keep theirs); invalid content is logged with its
-/// file:line:col problems and the old content stays.
-async fn reload_on_hangup(dir: PathBuf, replace: watch::Sender<Arc<Content>>) {
+/// file:line:col problems and the old content stays. The owner's keys are
+/// read again too.
+async fn reload_on_hangup(dir: PathBuf, replace: watch::Sender<Arc<Content>>, owner: Arc<Owner>) {
     let Ok(mut hangups) = signal(SignalKind::hangup()) else {
         tracing::error!("cannot install the SIGHUP handler; content reload is off");
         return;
     };
     while hangups.recv().await.is_some() {
+        owner.reload();
         let loaded = tokio::task::spawn_blocking({
             let dir = dir.clone();
             move || content::load_with_warnings(&dir)

@@ -162,6 +162,24 @@ impl Store {
         }
     }
 
+    /// Marks one message unread again; how many changed (0 or 1).
+    pub async fn mark_unread(&self, id: i64) -> Result<u64> {
+        match self {
+            Store::Sqlite { conn, .. } => {
+                Self::sqlite(conn, |c| db::mark_unread(c, id)).map(|n| n as u64)
+            }
+            Store::Postgres { store, .. } => store.mark_unread(id).await,
+        }
+    }
+
+    /// Deletes a message and its deliveries; whether it was there.
+    pub async fn delete_message(&self, id: i64) -> Result<bool> {
+        match self {
+            Store::Sqlite { conn, .. } => Self::sqlite(conn, |c| db::delete_message(c, id)),
+            Store::Postgres { store, .. } => store.delete_message(id).await,
+        }
+    }
+
     pub async fn message_exists(&self, id: i64) -> Result<bool> {
         match self {
             Store::Sqlite { conn, .. } => Self::sqlite(conn, |c| db::message_exists(c, id)),

@@ -9,8 +9,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use russh::keys::HashAlg;
-use russh::server::{Auth, ChannelOpenHandle, Handler, Msg, Response, Session, VerifiedPublicKey};
+use russh::server::{
+    Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Response, Session, VerifiedPublicKey,
+};
 use russh::{Channel, ChannelId, ChannelOpenFailure};
+use russh::{MethodKind, MethodSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -32,6 +35,11 @@ pub struct Connection {
     user: String,
     client: String,
     key_fingerprint: Option<String>,
+    /// Logged in as the owner, with one of the owner's keys.
+    owner: bool,
+    /// A failed owner login was counted for this connection already: a
+    /// connection counts once, however many keys its client offers.
+    owner_failure_counted: bool,
     has_session: bool,
     /// Refusal lines are written at most once a second; the rest counted.
     refusals: RefusalLog,
@@ -87,6 +95,8 @@ impl Connection {
             user: String::new(),
             client: String::new(),
             key_fingerprint: None,
+            owner: false,
+            owner_failure_counted: false,
             has_session: false,
             refusals: RefusalLog::default(),
             span: tracing::Span::current(),
@@ -101,6 +111,26 @@ impl Connection {
         self.reporter.send(Report::Refused);
         if let Some(unlogged) = self.refusals.line_due() {
             tracing::warn!(parent: &self.span, detail, unlogged, "refused {what}");
+        }
+    }
+
+    /// Whether this login is for the owner's name (with the console on):
+    /// then only the owner's keys get in.
+    fn for_owner(&self, user: &str) -> bool {
+        self.shared.owner.is_owner_name(user)
+    }
+
+    /// Refuses an owner login attempt: only `publickey` is offered, so a
+    /// client tries its keys and never prompts. The first refusal on a
+    /// connection counts as one failed owner login for its address.
+    fn refuse_owner(&mut self, count: bool) -> Auth {
+        if count && !self.owner_failure_counted {
+            self.owner_failure_counted = true;
+            self.shared.owner.failed(self.peer.ip());
+        }
+        Auth::Reject {
+            proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),
+            partial_success: false,
         }
     }
 
@@ -132,12 +162,40 @@ impl Handler for Connection {
         Ok(())
     }
 
+    // Every method lets a visitor in at once, so no client ever prompts.
+    // The owner's name (with owner keys set) gets only `publickey`, and
+    // only for the owner's keys: OpenSSH's first `none` learns that list,
+    // and tries keys, never a password.
+
     async fn auth_none(&mut self, user: &str) -> Result<Auth, Self::Error> {
+        if self.for_owner(user) {
+            // Every client starts with `none`: not a failure.
+            return Ok(self.refuse_owner(false));
+        }
         Ok(self.accept(user))
     }
 
     async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
+        if self.for_owner(user) {
+            return Ok(self.refuse_owner(true));
+        }
         Ok(self.accept(user))
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        // A key the owner does not hold is refused before the client
+        // signs with it; a blocked address gets no further at all.
+        if self.for_owner(user)
+            && (self.shared.owner.blocked(self.peer.ip())
+                || !self.shared.owner.knows(offer.public_key))
+        {
+            return Ok(self.refuse_owner(true));
+        }
+        Ok(Auth::Accept)
     }
 
     async fn auth_publickey(
@@ -147,7 +205,18 @@ impl Handler for Connection {
     ) -> Result<Auth, Self::Error> {
         // russh calls this only after verifying the signature, so the key
         // really belongs to the client and may count towards its identity.
-        self.key_fingerprint = Some(key.public_key.fingerprint(HashAlg::Sha256).to_string());
+        let fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
+        if self.for_owner(user) {
+            // Checked again: the offer and the signed request may differ,
+            // and the keys may have been reloaded in between.
+            if self.shared.owner.blocked(self.peer.ip()) || !self.shared.owner.knows(key.public_key)
+            {
+                return Ok(self.refuse_owner(true));
+            }
+            tracing::info!(parent: &self.span, key = %fingerprint, "owner logged in");
+            self.owner = true;
+        }
+        self.key_fingerprint = Some(fingerprint);
         Ok(self.accept(user))
     }
 
@@ -157,6 +226,9 @@ impl Handler for Connection {
         _submethods: &str,
         _response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
+        if self.for_owner(user) {
+            return Ok(self.refuse_owner(true));
+        }
         // Accepting at once means the client shows no prompt at all.
         Ok(self.accept(user))
     }
@@ -181,6 +253,7 @@ impl Handler for Connection {
             client: self.client.clone(),
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
+            owner: self.owner,
         };
         let supervised = session::supervise(
             channel,

@@ -390,7 +390,7 @@ fn duration(limit: Duration) -> String {
 
 /// Sends one frame as one write; false when the client is gone or stopped
 /// reading for longer than `limit`.
-async fn send(writer: &Writer, bytes: Bytes, limit: Duration) -> bool {
+pub(super) async fn send(writer: &Writer, bytes: Bytes, limit: Duration) -> bool {
     if bytes.is_empty() {
         return true;
     }

@@ -8,6 +8,7 @@
 //! reported to its record.
 
 mod budget;
+mod console;
 mod interactive;
 mod plain;
 mod report;
@@ -27,6 +28,7 @@ use tracing::Instrument;
 
 use crate::content::Content;
 use crate::inbox::{Inbox, Visit, VisitKind};
+use crate::owner::Owner;
 use crate::term::modes;
 pub use interactive::RESTARTING;
 pub use plain::EXIT_UNKNOWN_COMMAND;
@@ -58,12 +60,14 @@ impl ContentSource {
     }
 }
 
-/// What every session shares: the content, the inbox, the limits.
+/// What every session shares: the content, the inbox, the limits, the
+/// owner.
 #[derive(Clone)]
 pub struct Shared {
     pub content: ContentSource,
     pub inbox: Inbox,
     pub limits: SessionLimits,
+    pub owner: Arc<Owner>,
 }
 
 /// The limits a session enforces itself, from the command line.
@@ -100,6 +104,9 @@ pub struct Visitor {
     pub user: String,
     /// SHA256 fingerprint of a key the client proved it holds.
     pub key_fingerprint: Option<String>,
+    /// Logged in as the owner with one of the owner's keys: the console
+    /// and the owner's commands instead of the portfolio.
+    pub owner: bool,
 }
 
 /// When a session began, by the wall clock (for the visit record) and by
@@ -194,6 +201,19 @@ async fn run(
         term: setup.env.term.clone(),
         size: setup.pty,
     });
+    if visitor.owner {
+        // The owner's session: not a visit, and not counted as a visitor.
+        if matches!(setup.request, Request::Shell) && setup.pty.is_some() {
+            tui_active.store(true, Ordering::Relaxed);
+        }
+        let served =
+            console::serve((&mut reader, &writer), setup, content, &shared, shutdown).await;
+        if !close(&writer, served.0, shared.limits.write_timeout).await {
+            reporter.send(Report::Cut);
+        }
+        return served.1;
+    }
+    let _counted = shared.owner.visitor_session();
     let mut visit = Visit {
         started: started.at,
         duration: Duration::ZERO,

@@ -16,3 +16,10 @@ pub const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1003l\x1b[?1002l\x1b[?1000l";
 /// cursor shown, alternate screen left. Safe to send twice.
 pub const RESTORE: &[u8] =
     b"\x1b[0m\x1b[?1006l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?2004l\x1b[?25h\x1b[?1049l";
+
+/// Puts `text` on the clipboard of the terminal the bytes reach (OSC 52).
+pub fn copy_to_clipboard(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x1b\\").into_bytes()
+}

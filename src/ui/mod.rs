@@ -5,7 +5,7 @@
 //! really on screen.
 
 mod about;
-mod chrome;
+pub mod chrome;
 mod contact;
 pub mod doc;
 mod experience;

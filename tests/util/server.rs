@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use sshfolio::content::Content;
 use sshfolio::inbox::{Database, Inbox, Policy};
+use sshfolio::owner::Owner;
 use sshfolio::server;
 use sshfolio::server::{Limits, Settings};
 use sshfolio::server::{host_key, ssh_config};
@@ -121,6 +122,8 @@ impl TestServer {
                 .unwrap_or_else(|| Database::Sqlite(data.clone()));
             let (settings, limits, per_hour) =
                 (options.settings, options.limits, options.messages_per_hour);
+            // Owner keys, when a test wrote them into the keys directory.
+            let owner = Arc::new(Owner::load(&keys, "owner", Some(database.clone())));
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -140,6 +143,7 @@ impl TestServer {
                     content: ContentSource::fixed(content),
                     inbox,
                     limits,
+                    owner,
                 };
                 runtime.block_on(async {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();

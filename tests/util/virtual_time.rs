@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use russh::client;
 use sshfolio::inbox::{Database, Inbox, Policy, Writer};
+use sshfolio::owner::Owner;
 use sshfolio::server::{Server, Settings, host_key, ssh_config};
 use sshfolio::session::{ContentSource, SessionLimits, Shared};
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
@@ -49,6 +50,7 @@ impl VirtualServer {
             content: ContentSource::fixed(Arc::new(shipped_content())),
             inbox,
             limits,
+            owner: Arc::new(Owner::nobody("owner", None)),
         };
         let shutdown = CancellationToken::new();
         let config = Arc::new(ssh_config::config(key));

@@ -181,6 +181,24 @@ pub fn mark_read(conn: &Connection, id: Option<i64>, now: i64) -> rusqlite::Resu
     }
 }
 
+/// Marks one message unread again; how many changed (0 or 1).
+pub fn mark_unread(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE messages SET read_at = NULL WHERE id = ?1 AND read_at IS NOT NULL",
+        [id],
+    )
+}
+
+/// Deletes a message and its deliveries in one transaction; whether it
+/// was there.
+pub fn delete_message(conn: &mut Connection, id: i64) -> rusqlite::Result<bool> {
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM deliveries WHERE message_id = ?1", [id])?;
+    let deleted = tx.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+    tx.commit()?;
+    Ok(deleted == 1)
+}
+
 /// Whether a message with this id exists.
 pub fn message_exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     conn.query_row(

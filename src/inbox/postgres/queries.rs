@@ -353,6 +353,31 @@ impl PgStore {
         })
     }
 
+    /// Marks one message unread again; how many changed (0 or 1).
+    pub async fn mark_unread(&self, id: i64) -> Result<u64> {
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "UPDATE messages SET read_at = NULL WHERE id = $1 AND read_at IS NOT NULL",
+                &[&id],
+            )
+            .await?)
+    }
+
+    /// Deletes a message and its deliveries in one transaction; whether
+    /// it was there.
+    pub async fn delete_message(&self, id: i64) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("DELETE FROM deliveries WHERE message_id = $1", &[&id])
+            .await?;
+        let deleted = tx
+            .execute("DELETE FROM messages WHERE id = $1", &[&id])
+            .await?;
+        tx.commit().await?;
+        Ok(deleted == 1)
+    }
+
     pub async fn message_exists(&self, id: i64) -> Result<bool> {
         let row = self
             .client()

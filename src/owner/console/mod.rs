@@ -1,0 +1,490 @@
+//! The owner's console as state and keys: the Inbox (newest first, unread
+//! marked, Enter opens one, `r` read/unread, `d` delete after a y/n
+//! question, `y` copies the contact), Deliveries (each channel's state,
+//! `R` redelivers a failed one) and Stats (the `stats` report and who is
+//! connected now). No I/O and no drawing: `handle` changes the state and
+//! queues what the session must do ([`Effect`]); [`draw`] renders it.
+
+pub mod draw;
+
+use crate::inbox::db::Message;
+use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
+
+/// The console's tabs, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Inbox,
+    Deliveries,
+    Stats,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 3] = [Tab::Inbox, Tab::Deliveries, Tab::Stats];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Inbox => "Inbox",
+            Tab::Deliveries => "Deliveries",
+            Tab::Stats => "Stats",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// What the session does for the console besides drawing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Put text on the owner's clipboard (OSC 52).
+    Copy(String),
+    /// Switch mouse reporting on or off.
+    Mouse(bool),
+    /// Change the store, then load everything again.
+    Change(Change),
+    /// Load everything again.
+    Reload,
+}
+
+/// A change to the inbox the owner asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Read(i64),
+    Unread(i64),
+    Delete(i64),
+    Redeliver(i64),
+}
+
+/// One failed delivery, as the Deliveries tab lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub message_id: i64,
+    pub channel: String,
+    pub error: String,
+}
+
+/// One channel's totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelState {
+    pub channel: String,
+    pub delivered: usize,
+    pub pending: usize,
+    pub failed: usize,
+}
+
+/// The console's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Console {
+    pub tab: Tab,
+    /// Newest first.
+    pub messages: Vec<Message>,
+    /// The highlighted message in the Inbox.
+    pub selected: usize,
+    /// The message open for reading, by id, and how far it is scrolled.
+    pub open: Option<i64>,
+    pub scroll: usize,
+    /// Waiting for y/n before deleting this message.
+    pub confirm_delete: Option<i64>,
+    pub channels: Vec<ChannelState>,
+    pub failed: Vec<Failed>,
+    /// The highlighted failed delivery.
+    pub failed_selected: usize,
+    /// The stats report's lines.
+    pub stats: Vec<String>,
+    pub stats_scroll: usize,
+    /// Visitors connected to this server right now.
+    pub visitors_now: usize,
+    /// A line for the footer ("marked read", an error) until the next key.
+    pub notice: Option<String>,
+    /// Mouse reporting is on (the default); `m` toggles it.
+    pub mouse: bool,
+    /// The store is being read or changed.
+    pub busy: bool,
+    pub effects: Vec<Effect>,
+}
+
+/// What the session does after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Unchanged,
+    Redraw,
+    Quit,
+}
+
+/// What the data loaded from the store is.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub messages: Vec<Message>,
+    pub stats: String,
+    pub visitors_now: usize,
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console {
+            tab: Tab::Inbox,
+            messages: Vec::new(),
+            selected: 0,
+            open: None,
+            scroll: 0,
+            confirm_delete: None,
+            channels: Vec::new(),
+            failed: Vec::new(),
+            failed_selected: 0,
+            stats: Vec::new(),
+            stats_scroll: 0,
+            visitors_now: 0,
+            notice: None,
+            mouse: true,
+            busy: true,
+            effects: Vec::new(),
+        }
+    }
+}
+
+impl Console {
+    /// Takes freshly loaded data; the selection stays on the same message
+    /// where it can.
+    pub fn load(&mut self, loaded: Loaded) {
+        let selected_id = self.messages.get(self.selected).map(|m| m.id);
+        self.messages = loaded.messages;
+        self.selected = selected_id
+            .and_then(|id| self.messages.iter().position(|m| m.id == id))
+            .unwrap_or(self.selected)
+            .min(self.messages.len().saturating_sub(1));
+        if self
+            .open
+            .is_some_and(|id| !self.messages.iter().any(|m| m.id == id))
+        {
+            self.open = None;
+            self.scroll = 0;
+        }
+        self.channels = channel_states(&self.messages);
+        self.failed = failed_deliveries(&self.messages);
+        self.failed_selected = self
+            .failed_selected
+            .min(self.failed.len().saturating_sub(1));
+        self.stats = loaded.stats.lines().map(str::to_string).collect();
+        self.visitors_now = loaded.visitors_now;
+        self.busy = false;
+    }
+
+    /// The store could not be reached or changed.
+    pub fn failed_to(&mut self, what: &str) {
+        self.busy = false;
+        self.notice = Some(format!("could not {what} — the database is not reachable"));
+    }
+
+    /// A change went through.
+    pub fn changed(&mut self, change: Change) {
+        self.notice = Some(match change {
+            Change::Read(id) => format!("#{id} marked read"),
+            Change::Unread(id) => format!("#{id} marked unread"),
+            Change::Delete(id) => format!("#{id} deleted"),
+            Change::Redeliver(id) => format!("#{id}: failed deliveries queued again"),
+        });
+    }
+
+    /// Clamps scrolling to what a terminal of `cols` x `rows` shows.
+    pub fn settle(&mut self, cols: u16, rows: u16) {
+        let page = draw::page(rows);
+        if let Some(message) = self.open_message() {
+            let lines = draw::message_lines(message, draw::body_width(cols)).len();
+            self.scroll = self.scroll.min(lines.saturating_sub(page));
+        }
+        self.stats_scroll = self
+            .stats_scroll
+            .min((self.stats.len() + 2).saturating_sub(page));
+    }
+
+    pub fn unread(&self) -> usize {
+        self.messages.iter().filter(|m| !m.read).count()
+    }
+
+    pub fn selected_message(&self) -> Option<&Message> {
+        self.messages.get(self.selected)
+    }
+
+    pub fn open_message(&self) -> Option<&Message> {
+        let id = self.open?;
+        self.messages.iter().find(|m| m.id == id)
+    }
+
+    /// Applies one input event; `page` is how many rows the body shows.
+    pub fn handle(&mut self, event: &InputEvent, page: usize) -> Flow {
+        let before = self.clone_look();
+        let flow = match event {
+            InputEvent::Key(KeyEvent {
+                key: Key::Char('c' | 'd'),
+                mods,
+            }) if mods.ctrl => return Flow::Quit,
+            InputEvent::Key(key) => {
+                self.notice = None;
+                self.key(*key, page)
+            }
+            InputEvent::Mouse(mouse) => self.mouse_event(*mouse, page),
+            InputEvent::Paste(_) | InputEvent::FocusGained | InputEvent::FocusLost => {
+                Flow::Unchanged
+            }
+        };
+        match flow {
+            Flow::Quit => Flow::Quit,
+            _ if self.clone_look() != before || !self.effects.is_empty() => Flow::Redraw,
+            _ => Flow::Unchanged,
+        }
+    }
+
+    /// Everything a frame depends on besides loaded data.
+    fn clone_look(&self) -> Look {
+        Look {
+            tab: self.tab,
+            selected: self.selected,
+            open: self.open,
+            scroll: self.scroll,
+            confirm_delete: self.confirm_delete,
+            failed_selected: self.failed_selected,
+            stats_scroll: self.stats_scroll,
+            notice: self.notice.clone(),
+            mouse: self.mouse,
+        }
+    }
+
+    fn key(&mut self, key: KeyEvent, page: usize) -> Flow {
+        if let Some(id) = self.confirm_delete {
+            self.confirm_delete = None;
+            if matches!(key.key, Key::Char('y' | 'Y')) {
+                self.effects.push(Effect::Change(Change::Delete(id)));
+                self.open = None;
+                self.scroll = 0;
+            } else {
+                self.notice = Some("kept".into());
+            }
+            return Flow::Redraw;
+        }
+        match key.key {
+            Key::Char('q') => return Flow::Quit,
+            Key::Esc | Key::Backspace | Key::Left if self.open.is_some() => {
+                self.open = None;
+                self.scroll = 0;
+            }
+            Key::Esc if self.open.is_none() => return Flow::Quit,
+            Key::Tab | Key::Right => self.switch((self.tab.index() + 1) % Tab::ALL.len()),
+            Key::BackTab | Key::Left => {
+                self.switch((self.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len())
+            }
+            Key::Char(c @ '1'..='3') => self.switch(c as usize - '1' as usize),
+            Key::Char('m') => {
+                self.mouse = !self.mouse;
+                self.effects.push(Effect::Mouse(self.mouse));
+                self.notice = Some(if self.mouse { "mouse on" } else { "mouse off" }.into());
+            }
+            Key::Char('g') if key.mods.ctrl => {}
+            Key::Char('l') if key.mods.ctrl => self.effects.push(Effect::Reload),
+            Key::Char('u') => self.effects.push(Effect::Reload),
+            _ => self.tab_key(key, page),
+        }
+        Flow::Redraw
+    }
+
+    fn switch(&mut self, index: usize) {
+        self.tab = Tab::ALL[index];
+        self.open = None;
+        self.scroll = 0;
+    }
+
+    fn tab_key(&mut self, key: KeyEvent, page: usize) {
+        let motion = Motion::of(key.key, page);
+        match self.tab {
+            Tab::Inbox if self.open.is_some() => {
+                if let Some(m) = motion {
+                    self.scroll = m.apply(self.scroll, u16::MAX as usize);
+                }
+                self.message_key(key.key);
+            }
+            Tab::Inbox => {
+                if let Some(m) = motion {
+                    self.selected = m.apply(self.selected, self.messages.len().saturating_sub(1));
+                }
+                match key.key {
+                    Key::Enter | Key::Right => {
+                        if let Some(m) = self.selected_message() {
+                            self.open = Some(m.id);
+                            self.scroll = 0;
+                        }
+                    }
+                    _ => self.message_key(key.key),
+                }
+            }
+            Tab::Deliveries => {
+                if let Some(m) = motion {
+                    self.failed_selected =
+                        m.apply(self.failed_selected, self.failed.len().saturating_sub(1));
+                }
+                if key.key == Key::Char('R') {
+                    match self.failed.get(self.failed_selected) {
+                        Some(f) => self
+                            .effects
+                            .push(Effect::Change(Change::Redeliver(f.message_id))),
+                        None => self.notice = Some("no failed deliveries".into()),
+                    }
+                }
+            }
+            Tab::Stats => {
+                if let Some(m) = motion {
+                    self.stats_scroll = m.apply(self.stats_scroll, self.stats.len());
+                }
+            }
+        }
+    }
+
+    /// `r`, `d` and `y` on the open message, or the highlighted one.
+    fn message_key(&mut self, key: Key) {
+        let message = match self.open {
+            Some(_) => self.open_message(),
+            None => self.selected_message(),
+        };
+        let Some(message) = message else { return };
+        let id = message.id;
+        match key {
+            Key::Char('r') => {
+                let change = if message.read {
+                    Change::Unread(id)
+                } else {
+                    Change::Read(id)
+                };
+                self.effects.push(Effect::Change(change));
+            }
+            Key::Char('d') => self.confirm_delete = Some(id),
+            Key::Char('y') => {
+                let contact = crate::sanitize::clean(&message.contact, crate::sanitize::ONE_LINE);
+                if contact.is_empty() {
+                    self.notice = Some(format!("#{id} left no contact"));
+                } else {
+                    self.effects.push(Effect::Copy(contact));
+                    self.notice = Some("contact copied".into());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn mouse_event(&mut self, mouse: MouseEvent, page: usize) -> Flow {
+        let key = match mouse.kind {
+            MouseKind::ScrollUp => Key::Up,
+            MouseKind::ScrollDown => Key::Down,
+            MouseKind::Down(MouseButton::Left) => {
+                if mouse.row == draw::TABS_ROW {
+                    if let Some(tab) = draw::tab_at(self, mouse.column) {
+                        self.switch(tab.index());
+                        return Flow::Redraw;
+                    }
+                    return Flow::Unchanged;
+                }
+                if self.tab == Tab::Inbox
+                    && self.open.is_none()
+                    && let Some(index) = draw::inbox_row_at(self, mouse.row, page)
+                {
+                    if index == self.selected {
+                        return self.key(KeyEvent::plain(Key::Enter), page);
+                    }
+                    self.selected = index;
+                    return Flow::Redraw;
+                }
+                return Flow::Unchanged;
+            }
+            _ => return Flow::Unchanged,
+        };
+        self.key(KeyEvent::plain(key), page)
+    }
+}
+
+/// What a frame shows, compared before and after an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Look {
+    tab: Tab,
+    selected: usize,
+    open: Option<i64>,
+    scroll: usize,
+    confirm_delete: Option<i64>,
+    failed_selected: usize,
+    stats_scroll: usize,
+    notice: Option<String>,
+    mouse: bool,
+}
+
+/// A move through a list or a page.
+#[derive(Debug, Clone, Copy)]
+enum Motion {
+    Up(usize),
+    Down(usize),
+    Top,
+    Bottom,
+}
+
+impl Motion {
+    fn of(key: Key, page: usize) -> Option<Motion> {
+        Some(match key {
+            Key::Up | Key::Char('k') => Motion::Up(1),
+            Key::Down | Key::Char('j') => Motion::Down(1),
+            Key::PageUp => Motion::Up(page.max(1)),
+            Key::PageDown | Key::Char(' ') => Motion::Down(page.max(1)),
+            Key::Home => Motion::Top,
+            Key::End => Motion::Bottom,
+            _ => return None,
+        })
+    }
+
+    fn apply(self, value: usize, max: usize) -> usize {
+        match self {
+            Motion::Up(n) => value.saturating_sub(n),
+            Motion::Down(n) => value.saturating_add(n).min(max),
+            Motion::Top => 0,
+            Motion::Bottom => max,
+        }
+    }
+}
+
+/// Each channel's totals, in the order channels first appear.
+fn channel_states(messages: &[Message]) -> Vec<ChannelState> {
+    let mut states: Vec<ChannelState> = Vec::new();
+    for d in messages.iter().flat_map(|m| &m.deliveries) {
+        let index = match states.iter().position(|s| s.channel == d.channel) {
+            Some(i) => i,
+            None => {
+                states.push(ChannelState {
+                    channel: d.channel.clone(),
+                    ..ChannelState::default()
+                });
+                states.len() - 1
+            }
+        };
+        let state = &mut states[index];
+        match d.state.as_str() {
+            "delivered" => state.delivered += 1,
+            "pending" => state.pending += 1,
+            _ => state.failed += 1,
+        }
+    }
+    states
+}
+
+/// Every failed delivery, newest message first.
+fn failed_deliveries(messages: &[Message]) -> Vec<Failed> {
+    messages
+        .iter()
+        .flat_map(|m| {
+            m.deliveries
+                .iter()
+                .filter(|d| d.state == "failed")
+                .map(|d| Failed {
+                    message_id: m.id,
+                    channel: d.channel.clone(),
+                    error: d.last_error.clone().unwrap_or_default(),
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+//! The owner's side of the SSH door: who the owner is (one user name and
+//! the keys in `keys/owner_authorized_keys`, re-read on SIGHUP), the
+//! brute-force guard on that name, and what the owner gets once in — the
+//! console ([`console`]) and the exec commands ([`exec`]). With no keys
+//! there is no owner: the name is an ordinary visitor's.
+
+pub mod console;
+pub mod exec;
+pub mod guard;
+pub mod keys;
+pub mod report;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use russh::keys::PublicKey;
+use tokio::time::Instant;
+
+use crate::inbox::Database;
+use guard::{Failure, Guard};
+pub use keys::OwnerKeys;
+
+/// The default owner user name.
+pub const DEFAULT_USER: &str = "owner";
+
+/// Who the owner is, shared by every connection.
+pub struct Owner {
+    user: String,
+    /// `keys/owner_authorized_keys`; `None` when there is no keys file to
+    /// read (tests, the preview).
+    path: Option<PathBuf>,
+    keys: RwLock<Arc<OwnerKeys>>,
+    guard: Mutex<Guard>,
+    /// Where the console and the exec commands read and change the inbox;
+    /// `None` when `--database` could not be used.
+    pub database: Option<Database>,
+    /// Visitor sessions open on this server right now.
+    pub visitors_now: Arc<AtomicUsize>,
+}
+
+impl Owner {
+    /// The owner of a server whose keys live in `keys_dir`; reads the
+    /// keys file now (see [`Owner::reload`]).
+    pub fn load(keys_dir: &Path, user: &str, database: Option<Database>) -> Owner {
+        let owner = Owner {
+            path: Some(keys_dir.join(keys::FILE_NAME)),
+            ..Owner::nobody(user, database)
+        };
+        owner.reload();
+        owner
+    }
+
+    /// An owner with no keys file: no console until keys are set.
+    pub fn nobody(user: &str, database: Option<Database>) -> Owner {
+        Owner {
+            user: user.to_string(),
+            path: None,
+            keys: RwLock::new(Arc::new(OwnerKeys::default())),
+            guard: Mutex::new(Guard::default()),
+            database,
+            visitors_now: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// An owner with these keys (tests).
+    pub fn with_keys(user: &str, keys: OwnerKeys, database: Option<Database>) -> Owner {
+        let owner = Owner::nobody(user, database);
+        *owner.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        owner
+    }
+
+    /// Reads the keys file again; its problems are logged line by line and
+    /// a file that cannot be read keeps the keys there were.
+    pub fn reload(&self) {
+        let Some(path) = &self.path else { return };
+        match OwnerKeys::read(path) {
+            Ok((keys, skipped)) => {
+                for skip in &skipped {
+                    tracing::warn!("{}:{}: skipped: {}", path.display(), skip.line, skip.reason);
+                }
+                if keys.is_empty() {
+                    tracing::info!(
+                        "no owner keys in {}: no owner console; '{}' logs in like anyone else",
+                        path.display(),
+                        self.user
+                    );
+                } else {
+                    tracing::info!(
+                        "owner console on for '{}' with {} from {}",
+                        self.user,
+                        crate::text::counted(keys.len(), "key"),
+                        path.display()
+                    );
+                }
+                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+            }
+            Err(e) => tracing::error!(
+                "cannot read {}: {e}; the owner keys stay as they were",
+                path.display()
+            ),
+        }
+    }
+
+    fn keys(&self) -> Arc<OwnerKeys> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Whether `user` is the owner's name and the console is on: only
+    /// then does the login need the owner's key.
+    pub fn is_owner_name(&self, user: &str) -> bool {
+        user == self.user && !self.keys().is_empty()
+    }
+
+    /// Whether `key` is one of the owner's.
+    pub fn knows(&self, key: &PublicKey) -> bool {
+        self.keys().contains(key)
+    }
+
+    /// Whether owner logins from `ip` are refused for now.
+    pub fn blocked(&self, ip: IpAddr) -> bool {
+        self.guard
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .blocked(ip, Instant::now())
+    }
+
+    /// Counts a failed owner login from `ip`; the one that blocks the
+    /// address is logged.
+    pub fn failed(&self, ip: IpAddr) {
+        let failure = self
+            .guard
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .fail(ip, Instant::now());
+        if failure == Failure::Blocked {
+            tracing::warn!(
+                "{} failed owner logins in {} minutes: no owner logins from this address for {} minutes (it can still visit)",
+                guard::MAX_FAILURES,
+                guard::WINDOW.as_secs() / 60,
+                guard::WINDOW.as_secs() / 60
+            );
+        }
+    }
+
+    /// Counts a visitor session for as long as the returned value lives.
+    pub fn visitor_session(&self) -> VisitorCount {
+        self.visitors_now.fetch_add(1, Ordering::Relaxed);
+        VisitorCount(self.visitors_now.clone())
+    }
+}
+
+/// One open visitor session, counted in [`Owner::visitors_now`].
+pub struct VisitorCount(Arc<AtomicUsize>);
+
+impl Drop for VisitorCount {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,487 @@
+//! The owner's console over SSH, as the owner and an attacker meet it:
+//! real OpenSSH with `-i key -o IdentitiesOnly=yes -o BatchMode=yes`
+//! (BatchMode fails on any prompt), the real server binary, the console
+//! in a real pseudo-terminal on both stores, and the russh client for what
+//! OpenSSH will not do (a signature that does not verify).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use russh::client;
+use russh::keys::{HashAlg, PrivateKey, PublicKey};
+
+use crate::util::*;
+
+const ABOUT: &str = "6+ years building distributed systems";
+const SENT: &str = "Message sent — thank you";
+
+/// A fresh ed25519 key pair made by `ssh-keygen`; the private key's path.
+fn keygen(dir: &Path, name: &str) -> PathBuf {
+    require_ssh();
+    let path = dir.join(name);
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "ssh-keygen");
+    path
+}
+
+fn public_line(key: &Path) -> String {
+    std::fs::read_to_string(key.with_extension("pub")).unwrap()
+}
+
+/// Writes `keys/owner_authorized_keys` with these keys' public halves.
+fn authorize(keys_dir: &Path, keys: &[&Path]) {
+    std::fs::create_dir_all(keys_dir).unwrap();
+    let mut text = String::from("# the owner's keys\n\n");
+    for key in keys {
+        text.push_str(&public_line(key));
+    }
+    std::fs::write(keys_dir.join("owner_authorized_keys"), text).unwrap();
+}
+
+/// `ssh [-i key] -o IdentitiesOnly=yes -o BatchMode=yes user@server command…`.
+fn ssh_as(addr: SocketAddr, user: &str, key: Option<&Path>, command: &[&str]) -> Output {
+    require_ssh();
+    let mut args = ssh_args(addr, user);
+    let host = args.pop().unwrap();
+    args.extend(["-o", "IdentitiesOnly=yes"].map(String::from));
+    match key {
+        Some(key) => args.extend(["-i".to_string(), key.display().to_string()]),
+        // No key at all: nothing from ~/.ssh or an agent either.
+        None => args
+            .extend(["-o", "IdentityFile=/dev/null", "-o", "IdentityAgent=none"].map(String::from)),
+    }
+    args.push(host);
+    args.extend(command.iter().map(|s| s.to_string()));
+    run_program("ssh", &args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn denied(out: &Output) {
+    assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Permission denied"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing leaks: {}",
+        text(&out.stdout)
+    );
+}
+
+/// A visitor leaves a message through the UI.
+async fn leave_message(addr: SocketAddr, name: &str, contact: &str, message: &[u8]) {
+    let mut v = russh_visitor(addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    send_message(&mut v, name, contact, message).await;
+    v.wait_for(SENT).await;
+}
+
+/// `sshfolio CMD --data DATA` run locally, for comparison.
+fn local(args: &[&str], data: &Path) -> Output {
+    sshfolio_bin()
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owners_key_runs_the_same_commands_as_the_local_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let server = TestServer::start_in(&keys, &data, 5);
+    leave_message(server.addr, "Ada", "ada@example.com", b"Hello from Ada").await;
+    leave_message(server.addr, "Bob", "", b"Second note").await;
+
+    let json = ssh_as(server.addr, "owner", Some(&key), &["messages", "--json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["name"], "Bob", "newest first");
+    assert_eq!(list[1]["message"], "Hello from Ada");
+    assert_eq!(json.stdout, local(&["messages", "--json"], &data).stdout);
+
+    for command in [
+        &["messages"][..],
+        &["messages", "--unread"],
+        &["stats"],
+        &["stats", "--days", "7"],
+    ] {
+        let remote = ssh_as(server.addr, "owner", Some(&key), command);
+        let here = local(command, &data);
+        assert_eq!(remote.status.code(), here.status.code(), "{command:?}");
+        assert_eq!(text(&remote.stdout), text(&here.stdout), "{command:?}");
+    }
+
+    // Errors: the same message on stderr, the same exit code.
+    let remote = ssh_as(server.addr, "owner", Some(&key), &["mark-read", "99"]);
+    let here = local(&["messages", "--mark-read", "99"], &data);
+    assert_eq!(remote.status.code(), Some(1));
+    assert_eq!(here.status.code(), Some(1));
+    assert_eq!(text(&remote.stderr), text(&here.stderr));
+    assert_eq!(text(&remote.stderr), "sshfolio: there is no message #99\n");
+
+    let marked = ssh_as(server.addr, "owner", Some(&key), &["mark-read", "all"]);
+    assert_eq!(marked.status.code(), Some(0));
+    assert_eq!(text(&marked.stdout), "marked 2 messages read\n");
+    let unread = ssh_as(server.addr, "owner", Some(&key), &["messages", "--unread"]);
+    assert_eq!(text(&unread.stdout), "no unread messages\n");
+
+    // A usage error is clap's, with its exit code 2.
+    let wrong = ssh_as(server.addr, "owner", Some(&key), &["messages", "--bogus"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong.stderr).contains("--bogus"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    // Visitors' exec commands are not the owner's.
+    let shell = ssh_as(server.addr, "owner", Some(&key), &["rm", "-rf", "/"]);
+    assert_eq!(shell.status.code(), Some(2));
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_key_or_no_key_is_denied_and_visitors_still_get_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let stranger = keygen(dir.path(), "stranger_key");
+    let keys = dir.path().join("keys");
+    authorize(&keys, &[&key]);
+    let server = TestServer::start_with_keys(&keys);
+    leave_message(server.addr, "Ada", "ada@example.com", b"secret text").await;
+
+    denied(&ssh_as(
+        server.addr,
+        "owner",
+        Some(&stranger),
+        &["messages"],
+    ));
+    denied(&ssh_as(server.addr, "owner", None, &["messages"]));
+    // Password and keyboard-interactive are never offered to the owner
+    // name: with only those allowed, the client has nothing to try.
+    let mut args = ssh_args(server.addr, "owner");
+    let host = args.pop().unwrap();
+    args.extend(
+        [
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+            "-o",
+            "PubkeyAuthentication=no",
+        ]
+        .map(String::from),
+    );
+    args.push(host);
+    args.push("messages".into());
+    denied(&run_program("ssh", &args));
+
+    // Anyone else, with no key or any key, is a visitor as before.
+    let visitor = ssh_as(server.addr, "visitor", None, &["about"]);
+    assert_eq!(visitor.status.code(), Some(0));
+    assert!(text(&visitor.stdout).contains(ABOUT));
+    let with_key = ssh_as(server.addr, "recruiter", Some(&stranger), &["messages"]);
+    assert_eq!(
+        with_key.status.code(),
+        Some(127),
+        "a visitor's unknown command"
+    );
+    assert!(!text(&with_key.stdout).contains("secret text"));
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_no_keys_file_owner_is_an_ordinary_visitor() {
+    let server = TestServer::start();
+    let out = ssh_as(server.addr, "owner", None, &["about"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(ABOUT));
+    let out = ssh_as(server.addr, "owner", None, &["messages"]);
+    assert_eq!(
+        out.status.code(),
+        Some(127),
+        "no owner commands without keys"
+    );
+    server.stop();
+}
+
+#[test]
+fn a_key_added_is_accepted_after_sighup_and_logins_are_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = keygen(dir.path(), "first_key");
+    let second = keygen(dir.path(), "second_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&first]);
+    // A line it cannot use is logged with its number and skipped.
+    let file = keys.join("owner_authorized_keys");
+    let mut text_now = std::fs::read_to_string(&file).unwrap();
+    text_now.push_str("ssh-ed25519 not-base64 broken\n");
+    std::fs::write(&file, &text_now).unwrap();
+    let server = ServerProcess::spawn(&keys, &data, &[]);
+    server.wait_log("owner_authorized_keys:4: skipped");
+    server.wait_log("owner console on for 'owner' with 1 key");
+
+    denied(&ssh_as(server.addr, "owner", Some(&second), &["messages"]));
+    authorize(&keys, &[&first, &second]);
+    server.signal("HUP");
+    server.wait_log("with 2 keys");
+    let out = ssh_as(server.addr, "owner", Some(&second), &["messages"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "no messages yet\n");
+
+    let fingerprint = PublicKey::from_openssh(&public_line(&second))
+        .unwrap()
+        .fingerprint(HashAlg::Sha256)
+        .to_string();
+    let line = server.wait_log("owner logged in");
+    assert!(line.contains(&fingerprint), "{line}");
+    assert!(line.contains("127.0.0.1"), "{line}");
+
+    // Keys removed: the console is off and `owner` is a visitor again.
+    std::fs::write(&file, "# none\n").unwrap();
+    server.signal("HUP");
+    server.wait_log("no owner keys");
+    let out = ssh_as(server.addr, "owner", None, &["about"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_failed_owner_logins_block_the_owner_name_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let stranger = keygen(dir.path(), "stranger_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let server = ServerProcess::spawn(&keys, &data, &[]);
+    for _ in 0..20 {
+        denied(&ssh_as(
+            server.addr,
+            "owner",
+            Some(&stranger),
+            &["messages"],
+        ));
+    }
+    let line = server.wait_log("failed owner logins");
+    assert!(line.contains("it can still visit"), "{line}");
+    // Now even the right key is refused from this address, for a while…
+    denied(&ssh_as(server.addr, "owner", Some(&key), &["messages"]));
+    // …while the same address visits as ever, with or without a key.
+    let out = ssh_as(server.addr, "visitor", None, &["about"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut v = russh_visitor(server.addr, "visitor", "xterm", 80, 24).await;
+    v.wait_for(ABOUT).await;
+    let blocked_lines = server
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains("failed owner logins"))
+        .count();
+    assert_eq!(blocked_lines, 1, "the block is logged once");
+}
+
+/// The console in a real terminal: read, mark read, delete with the y/n
+/// question, quit with the terminal restored. `extra` picks the store.
+async fn console_round_trip(extra: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let server = ServerProcess::spawn_with(&keys, &data, &content_dir(), extra, &[]);
+    leave_message(server.addr, "Ada", "ada@example.com", b"Secret body text").await;
+    leave_message(server.addr, "Bob", "bob@example.com", b"Another one").await;
+
+    let mut args = vec!["-tt".to_string()];
+    args.extend(ssh_args(server.addr, "owner"));
+    let host = args.pop().unwrap();
+    args.extend(["-o".into(), "IdentitiesOnly=yes".into(), "-i".into()]);
+    args.push(key.display().to_string());
+    args.push(host);
+    let mut pty = PtySsh::spawn_program("ssh", &args, 90, 24);
+    pty.wait_for("owner console");
+    pty.wait_for("Inbox (2)");
+    pty.wait_until("both messages listed, newest first", |s| {
+        let rows: Vec<String> = s.contents().lines().map(String::from).collect();
+        rows.len() > 4
+            && rows[3].contains("● #2")
+            && rows[3].contains("Bob")
+            && rows[4].contains("● #1")
+    });
+    // Open the older one and read it whole.
+    pty.send(b"j\r");
+    pty.wait_for("from   Ada");
+    pty.wait_for("reach  ada@example.com");
+    pty.wait_for("Secret body text");
+    pty.send(b"r");
+    pty.wait_for("#1 marked read");
+    pty.wait_for("Inbox (1)");
+    // Back to the list; delete asks first, n keeps it.
+    pty.send(b"\x1b");
+    pty.wait_until("the list again", |s| !s.contents().contains("from   Ada"));
+    pty.send(b"d");
+    pty.wait_for("delete message #1? y/n");
+    pty.send(b"n");
+    pty.wait_for("kept");
+    pty.send(b"d");
+    pty.wait_for("delete message #1? y/n");
+    pty.send(b"y");
+    pty.wait_for("#1 deleted");
+    pty.wait_until("only Bob's left", |s| {
+        let c = s.contents();
+        c.contains("Bob") && !c.contains("Ada")
+    });
+    // The other tabs.
+    pty.send(b"3");
+    pty.wait_for("connected to this server right now");
+    pty.wait_for("visitors per day");
+    pty.send(b"2");
+    pty.wait_for("no notifications sent yet");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(), 0);
+    pty.with_screen(|s| assert!(!s.alternate_screen(), "terminal restored"));
+
+    // What changed is in the store and the log; what was written is not.
+    let db = extra.iter().position(|a| *a == "--database");
+    let mut list_args = vec!["messages", "--json"];
+    if let Some(i) = db {
+        list_args.extend(["--database", extra[i + 1]]);
+    }
+    let listed = local(&list_args, &data);
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "Bob");
+    server.wait_log("owner marked a message read");
+    server.wait_log("owner deleted a message");
+    let log = server.log.lock().unwrap().join("\n");
+    assert!(
+        !log.contains("Secret body text"),
+        "message text never logged"
+    );
+    // The owner's session is not a visit.
+    let stats = local(&["stats"], &data);
+    if db.is_none() {
+        assert!(
+            text(&stats.stdout).contains("2 visits from 1 visitor"),
+            "{}",
+            text(&stats.stdout)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_in_a_real_terminal_on_sqlite() {
+    console_round_trip(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_in_a_real_terminal_on_postgres() {
+    let Some(pg) = shared_postgres() else { return };
+    let url = pg.database_url();
+    console_round_trip(&["--database", &url]).await;
+}
+
+/// A russh client handler that trusts any host key.
+struct Trusting;
+
+impl client::Handler for Trusting {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+async fn connect_trusting(addr: SocketAddr) -> client::Handle<Trusting> {
+    let config = std::sync::Arc::new(client::Config::default());
+    client::connect(config, addr, Trusting).await.unwrap()
+}
+
+/// Signs the right data with another key than the one it offers.
+struct WrongSigner(PrivateKey);
+
+#[derive(Debug)]
+struct SignError;
+
+impl From<russh::SendError> for SignError {
+    fn from(_: russh::SendError) -> Self {
+        SignError
+    }
+}
+
+impl russh::Signer for WrongSigner {
+    type Error = SignError;
+
+    async fn auth_sign(
+        &mut self,
+        _key: &russh::keys::agent::AgentIdentity,
+        _hash_alg: Option<HashAlg>,
+        mut to_sign: Vec<u8>,
+    ) -> Result<Vec<u8>, Self::Error> {
+        use russh::keys::signature::Signer as _;
+        let signature: russh::keys::ssh_key::Signature = self.0.try_sign(&to_sign).unwrap();
+        let (name, raw) = ("ssh-ed25519".as_bytes(), signature.as_bytes());
+        // The signature blob as the protocol frames it: a string holding
+        // the algorithm's name and the raw signature, each a string.
+        let blob_len = 4 + name.len() + 4 + raw.len();
+        to_sign.extend_from_slice(&(blob_len as u32).to_be_bytes());
+        to_sign.extend_from_slice(&(name.len() as u32).to_be_bytes());
+        to_sign.extend_from_slice(name);
+        to_sign.extend_from_slice(&(raw.len() as u32).to_be_bytes());
+        to_sign.extend_from_slice(raw);
+        Ok(to_sign)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_offered_without_its_signature_is_never_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = keygen(dir.path(), "owner_key");
+    let keys = dir.path().join("keys");
+    authorize(&keys, &[&key_path]);
+    let server = TestServer::start_with_keys(&keys);
+    let owner_key = russh::keys::load_secret_key(&key_path, None).unwrap();
+    let other = PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519).unwrap();
+
+    // The owner's public key, signed by another key.
+    let mut handle = connect_trusting(server.addr).await;
+    let result = handle
+        .authenticate_publickey_with(
+            "owner",
+            owner_key.public_key().clone(),
+            None,
+            &mut WrongSigner(other.clone()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !result.success(),
+        "a signature that does not verify: {result:?}"
+    );
+    // `none` does not get the owner in either.
+    let none = handle.authenticate_none("owner").await.unwrap();
+    assert!(!none.success());
+
+    // The same client signing properly gets in: the refusal above is the
+    // signature's, not the test's.
+    let mut handle = connect_trusting(server.addr).await;
+    let key = russh::keys::PrivateKeyWithHashAlg::new(std::sync::Arc::new(owner_key), None);
+    let result = handle.authenticate_publickey("owner", key).await.unwrap();
+    assert!(result.success(), "{result:?}");
+    server.stop();
+}

@@ -304,13 +304,7 @@ async fn console_round_trip(extra: &[&str]) {
     leave_message(server.addr, "Ada", "ada@example.com", b"Secret body text").await;
     leave_message(server.addr, "Bob", "bob@example.com", b"Another one").await;
 
-    let mut args = vec!["-tt".to_string()];
-    args.extend(ssh_args(server.addr, "owner"));
-    let host = args.pop().unwrap();
-    args.extend(["-o".into(), "IdentitiesOnly=yes".into(), "-i".into()]);
-    args.push(key.display().to_string());
-    args.push(host);
-    let mut pty = PtySsh::spawn_program("ssh", &args, 90, 24);
+    let mut pty = console_pty(server.addr, &key, 90, 24);
     pty.wait_for("owner console");
     pty.wait_for("Inbox (2)");
     pty.wait_until("both messages listed, newest first", |s| {
@@ -391,6 +385,61 @@ async fn the_console_in_a_real_terminal_on_postgres() {
     let Some(pg) = shared_postgres() else { return };
     let url = pg.database_url();
     console_round_trip(&["--database", &url]).await;
+}
+
+/// `ssh -tt -i key owner@server` in a real terminal.
+fn console_pty(addr: SocketAddr, key: &Path, cols: u16, rows: u16) -> PtySsh {
+    let mut args = vec!["-tt".to_string()];
+    args.extend(ssh_args(addr, "owner"));
+    let host = args.pop().unwrap();
+    args.extend(["-o".into(), "IdentitiesOnly=yes".into(), "-i".into()]);
+    args.push(key.display().to_string());
+    args.push(host);
+    PtySsh::spawn_program("ssh", &args, cols, rows)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliveries_show_a_failed_one_and_r_sends_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let receiver = Receiver::start().await;
+    receiver.script([Reply::Status(404, Vec::new())]);
+    let url = receiver.url("http", "/hook");
+    let server = ServerProcess::spawn_with(&keys, &data, &content_dir(), &["--notify", &url], &[]);
+    leave_message(server.addr, "Ada", "ada@example.com", b"Notify me").await;
+    receiver.wait_requests(1).await;
+
+    let mut pty = console_pty(server.addr, &key, 100, 30);
+    pty.wait_for("owner console");
+    pty.send(b"2");
+    let channel = format!("http://{}", receiver.addr);
+    pty.wait_for(&format!("{channel}  0 delivered · 0 pending · 1 failed"));
+    pty.wait_for(&format!("#1    {channel}  HTTP 404 Not Found"));
+    pty.send(b"R");
+    pty.wait_for("#1: failed deliveries queued again");
+    // The worker's next look (every 10 s) sends it; `u` reloads.
+    receiver
+        .wait_requests_within(2, std::time::Duration::from_secs(20))
+        .await;
+    poll_until_async("the console shows it delivered", async || {
+        pty.send(b"u");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        pty.contents()
+            .contains("1 delivered · 0 pending · 0 failed")
+    })
+    .await;
+    // Small and resized terminals follow the visitor UI's rules.
+    pty.resize(19, 7);
+    pty.wait_for("please enlarge");
+    pty.resize(40, 12);
+    pty.wait_until("the tabs again at 40x12", |s| {
+        s.contents().contains("Deliveries") && !s.contents().contains("please enlarge")
+    });
+    pty.send(b"\x03");
+    assert_eq!(pty.wait_exit(), 0);
+    pty.with_screen(|s| assert!(!s.alternate_screen(), "terminal restored"));
 }
 
 /// A russh client handler that trusts any host key.

@@ -206,8 +206,16 @@ async fn run(
         if matches!(setup.request, Request::Shell) && setup.pty.is_some() {
             tui_active.store(true, Ordering::Relaxed);
         }
-        let served =
-            console::serve((&mut reader, &writer), setup, content, &shared, shutdown).await;
+        // Boxed: the owner's rare session must not make every visitor's
+        // session future (sized for its largest branch) any bigger.
+        let served = Box::pin(console::serve(
+            (&mut reader, &writer),
+            setup,
+            content,
+            &shared,
+            shutdown,
+        ))
+        .await;
         if !close(&writer, served.0, shared.limits.write_timeout).await {
             reporter.send(Report::Cut);
         }

@@ -191,6 +191,10 @@ pub struct ServeArgs {
     /// owner_authorized_keys (the keys that open the owner's console).
     #[arg(long, env = "SSHFOLIO_KEYS", default_value = "keys")]
     pub keys: PathBuf,
+    /// Serve GET /metrics, /healthz and /readyz over HTTP on this address
+    /// (off by default; keep it on loopback or a private network).
+    #[arg(long, env = "SSHFOLIO_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
     /// The login name of the owner's console (`ssh owner@host`): only the
     /// keys in KEYS/owner_authorized_keys get in with it.
     #[arg(long, env = "SSHFOLIO_OWNER_USER", default_value = crate::owner::DEFAULT_USER)]

@@ -43,6 +43,7 @@ pub mod owner;
 pub mod sanitize;
 pub mod server;
 pub mod session;
+pub mod telemetry;
 pub mod term;
 pub mod text;
 pub mod tui;

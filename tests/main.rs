@@ -14,6 +14,7 @@ mod inbox;
 mod limits;
 mod logs;
 mod memory;
+mod metrics;
 mod notify;
 mod openssh;
 mod operations;

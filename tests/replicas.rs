@@ -38,7 +38,13 @@ async fn two_replicas_behind_haproxy_share_one_inbox() {
             &keys,
             &dir.path().join(name),
             &content_dir(),
-            &["--proxy-protocol", "--database", &url],
+            &[
+                "--proxy-protocol",
+                "--database",
+                &url,
+                "--metrics-listen",
+                "127.0.0.1:0",
+            ],
             &[],
         )
     };
@@ -48,9 +54,30 @@ async fn two_replicas_behind_haproxy_share_one_inbox() {
         assert!(line.contains(&fingerprint), "one host key: {line}");
         r.wait_log("inbox database ready");
     }
-    let Some(lb) = Haproxy::start(&[a.addr, b.addr]) else {
+    let Some(lb) = Haproxy::start(&[(a.addr, a.metrics_addr()), (b.addr, b.metrics_addr())]) else {
         return;
     };
+    // HAProxy's health checks ask /readyz on the metrics port (every
+    // 300 ms here): over a second of them, no SSH connection is opened
+    // (a TCP check would log one failed handshake each).
+    let opened = || {
+        [&a, &b]
+            .iter()
+            .map(|r| {
+                r.log
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|l| l.contains("connection opened"))
+                    .count()
+            })
+            .sum::<usize>()
+    };
+    // The one connection `Haproxy::start` made to see it listening.
+    poll_until("the start probe's line", || opened() == 1);
+    let before = opened();
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(opened(), before, "health checks stay off the SSH port");
 
     // Four visitors through the balancer, each leaving a message: round
     // robin sends them to both replicas, and each is stored once.

@@ -19,11 +19,14 @@ use super::notify;
 
 use crate::cli::ServeArgs;
 use crate::content::{self, Content};
+use crate::inbox::Database;
 use crate::inbox::{Inbox, Policy};
 use crate::notify::{Channels, Sender, worker};
 use crate::owner::Owner;
-use crate::server::{self, Limits, Settings, host_key, ssh_config};
+use crate::server::{self, Limits, Settings, host_key, ops, ssh_config};
 use crate::session::{ContentSource, SessionLimits, Shared};
+use crate::telemetry;
+use metrics_exporter_prometheus::PrometheusHandle;
 
 /// How long shutdown waits for queued inbox writes.
 const INBOX_DRAIN: Duration = Duration::from_secs(2);
@@ -43,6 +46,11 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     };
     // Checked before anything starts: a bad channel is one line, no port.
     let (channels, sender) = notify::setup(&args.notify, &content.contact.email)?;
+    // Recording starts before the first connection, or not at all.
+    let metrics = match args.metrics_listen {
+        Some(_) => Some(telemetry::install().context("starting the metrics recorder")?),
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     let policy = Policy {
         messages_per_hour: args.messages_per_hour,
@@ -75,8 +83,9 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         limits: session_limits(args),
         owner,
     };
+    let database = args.store.database().ok();
     let served = runtime.block_on(async {
-        let served = serve(args, shared, replace, &delivery).await;
+        let served = serve(args, shared, replace, &delivery, (metrics, database)).await;
         if !writer.flush(INBOX_DRAIN).await {
             tracing::error!("the inbox did not finish its queued writes in time");
         }
@@ -126,6 +135,7 @@ async fn serve(
     shared: Shared,
     replace: watch::Sender<Arc<Content>>,
     delivery: &Delivery,
+    (metrics, database): (Option<PrometheusHandle>, Option<Database>),
 ) -> Result<()> {
     let key = host_key::load_or_create(&args.keys)?;
     let fingerprint = host_key::fingerprint(&key);
@@ -142,6 +152,32 @@ async fn serve(
     }
     tracing::info!("listening on {addr} (host key {fingerprint})");
     let shutdown = CancellationToken::new();
+    let ops = match (args.metrics_listen, metrics) {
+        (Some(at), Some(handle)) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .with_context(|| format!("listening for metrics on {at}"))?;
+            let bound = listener
+                .local_addr()
+                .context("reading the metrics address")?;
+            let channels = delivery
+                .channels
+                .0
+                .iter()
+                .map(|c| (c.label.clone(), c.target.kind()))
+                .collect();
+            let ops = ops::Ops::new(
+                handle,
+                shared.inbox.clone(),
+                shutdown.clone(),
+                database,
+                channels,
+            );
+            tracing::info!("metrics on http://{bound}/metrics (and /healthz, /readyz)");
+            Some(tokio::spawn(ops::serve(listener, ops)))
+        }
+        _ => None,
+    };
     if !delivery.channels.is_empty() {
         let labels: Vec<&str> = delivery
             .channels
@@ -166,6 +202,9 @@ async fn serve(
         shared.owner.clone(),
     ));
     server::run(listener, config, shared, settings, shutdown).await;
+    if let Some(ops) = ops {
+        ops.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -209,9 +248,11 @@ async fn reload_on_hangup(dir: PathBuf, replace: watch::Sender<Arc<Content>>, ow
                     tracing::warn!("{warning}");
                 }
                 replace.send_replace(Arc::new(content));
+                telemetry::content_reloaded(true);
                 tracing::info!(dir = %dir.display(), "content reloaded; new sessions see it");
             }
             Ok(Err(e)) => {
+                telemetry::content_reloaded(false);
                 for problem in &e.problems {
                     tracing::error!("content reload refused: {problem}");
                 }

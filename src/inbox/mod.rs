@@ -30,6 +30,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{oneshot, watch};
 
+use crate::telemetry;
+
 pub use database::Database;
 pub use db::{Attempt, ChannelRef, Due, OutboxMessage};
 pub use outbox::Claim;
@@ -118,6 +120,8 @@ enum Job {
         id: i64,
         attempt: Attempt,
     },
+    /// Say whether the database answers (readiness).
+    Ping(oneshot::Sender<Result<(), String>>),
 }
 
 /// A handle to the inbox; cheap to clone.
@@ -237,6 +241,18 @@ impl Inbox {
     /// Stores a message; returns once it is durably stored or refused,
     /// within [`SUBMIT_TIMEOUT`].
     pub async fn submit(&self, submission: Submission) -> SubmitResult {
+        let result = self.store_message(submission).await;
+        match result {
+            // A new message is counted where it is known to be new.
+            SubmitResult::Sent => {}
+            SubmitResult::Limited(_) => telemetry::message_refused("limited"),
+            SubmitResult::Invalid => telemetry::message_refused("invalid"),
+            SubmitResult::Failed => telemetry::message_refused("failed"),
+        }
+        result
+    }
+
+    async fn store_message(&self, submission: Submission) -> SubmitResult {
         let jobs = match &self.backend {
             Backend::Sqlite(jobs) => jobs,
             Backend::Postgres(pg) => return pg.submit(submission).await,
@@ -255,6 +271,33 @@ impl Inbox {
             Ok(Ok(result)) => result,
             _ => SubmitResult::Failed,
         }
+    }
+
+    /// Whether the database answers now, within `limit`; the reason when
+    /// it does not.
+    pub async fn reachable(&self, limit: Duration) -> Result<(), String> {
+        let answer = match &self.backend {
+            Backend::Sqlite(jobs) => {
+                let (reply, answer) = oneshot::channel();
+                match jobs.try_send(Job::Ping(reply)) {
+                    Ok(()) => {}
+                    // Busy writing: the writer is there and working.
+                    Err(TrySendError::Full(_)) => return Ok(()),
+                    Err(TrySendError::Disconnected(_)) => {
+                        return Err("the inbox writer has stopped".into());
+                    }
+                }
+                tokio::time::timeout(limit, async {
+                    answer
+                        .await
+                        .unwrap_or_else(|_| Err("the inbox writer has stopped".into()))
+                })
+                .await
+            }
+            Backend::Postgres(pg) => tokio::time::timeout(limit, pg.reachable()).await,
+            Backend::Unusable => return Err("--database cannot be used (see the log)".into()),
+        };
+        answer.unwrap_or_else(|_| Err(format!("the database did not answer within {limit:?}")))
     }
 
     /// Records a visit without waiting; dropped if the queue is full.

@@ -71,6 +71,10 @@ fn drain(state: &mut WriterState, first: Job, queue: &Receiver<Job>) {
                 let _ = reply.send(state.claim(&request));
             }
             Job::Attempted { id, attempt } => state.attempted(id, &attempt),
+            Job::Ping(reply) => {
+                state.visits(std::mem::take(&mut visits));
+                let _ = reply.send(state.ping());
+            }
         }
     }
     state.visits(visits);
@@ -252,6 +256,17 @@ impl WriterState {
         }
     }
 
+    /// Whether the database answers: opened (or opened again) and read.
+    pub(super) fn ping(&mut self) -> Result<(), String> {
+        let path = self.db_path();
+        let Some(open) = self.open() else {
+            return Err(format!("cannot open {}", path.display()));
+        };
+        open.conn
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
     /// Claims due deliveries for a worker; `None` when the database cannot
     /// be read (the worker tries again later). Nothing is claimed before a
     /// database exists.
@@ -313,6 +328,7 @@ impl WriterState {
     /// Logs an error, at most once a minute, so a broken disk does not
     /// flood the log.
     fn log_error(&mut self, message: &str) {
+        crate::telemetry::database_error();
         let now = Instant::now();
         if self
             .last_error_log

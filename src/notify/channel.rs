@@ -35,6 +35,19 @@ pub enum Target {
     Email(EmailTarget),
 }
 
+impl Target {
+    /// The channel's kind, as metrics label it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Webhook(_) => "webhook",
+            Target::Discord(_) => "discord",
+            Target::Slack(_) => "slack",
+            Target::Ntfy(_) => "ntfy",
+            Target::Email(_) => "email",
+        }
+    }
+}
+
 /// An ntfy topic URL, with the credentials its userinfo gave, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NtfyTopic {

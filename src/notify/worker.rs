@@ -144,6 +144,12 @@ impl Worker {
                 }
             }
         };
+        let outcome = match attempt {
+            Attempt::Delivered => "delivered",
+            Attempt::Retry { .. } => "retry",
+            Attempt::Failed { .. } => "failed",
+        };
+        crate::telemetry::delivery(self.channel.target.kind(), outcome);
         self.inbox.attempted(due.id, attempt);
     }
 }

@@ -72,7 +72,16 @@ where
         traffic.received.load(Ordering::Relaxed),
         traffic.sent.load(Ordering::Relaxed),
     );
-    record::finish(&reports.borrow(), ended, started.elapsed(), bytes);
+    let reports = reports.borrow();
+    record::finish(&reports, ended, started.elapsed(), bytes);
+    // Over before login, and not by shutdown: the handshake failed.
+    if reports.login.is_none() && ended != "shutdown" {
+        crate::telemetry::handshake_failed(match ended {
+            "handshake timeout" => "timeout",
+            _ => "failed",
+        });
+    }
+    crate::telemetry::traffic(bytes.0, bytes.1);
     ctx.closed.note();
 }
 
@@ -99,6 +108,7 @@ where
         Ok(None) => peer,
         Err(e) => {
             tracing::warn!("closed: bad PROXY header: {e}");
+            crate::telemetry::connection_refused("proxy_header");
             return None;
         }
     };
@@ -106,6 +116,7 @@ where
     match ctx.gate.admit_ip(peer.ip()) {
         Ok(slot) => Some((peer, slot)),
         Err(why) => {
+            crate::telemetry::connection_refused(why.reason());
             // A client that does not read gets no say in how long this takes.
             let _ = tokio::time::timeout(REFUSAL_WRITE, stream.write_all(why.line())).await;
             None

@@ -41,6 +41,8 @@ pub struct Connection {
     /// connection counts once, however many keys its client offers.
     owner_failure_counted: bool,
     has_session: bool,
+    /// When the connection began.
+    connected_at: std::time::Instant,
     /// Refusal lines are written at most once a second; the rest counted.
     refusals: RefusalLog,
     /// The connection's span. russh calls the handler from a task of its
@@ -98,6 +100,7 @@ impl Connection {
             owner: false,
             owner_failure_counted: false,
             has_session: false,
+            connected_at: std::time::Instant::now(),
             refusals: RefusalLog::default(),
             span: tracing::Span::current(),
         }
@@ -254,6 +257,7 @@ impl Handler for Connection {
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
             owner: self.owner,
+            connected_at: Some(self.connected_at),
         };
         let supervised = session::supervise(
             channel,

@@ -52,6 +52,15 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// Its metrics label.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::Full => "max_connections",
+            Refusal::PerIp => "per_ip",
+            Refusal::Rate => "rate",
+        }
+    }
+
     /// The line the client gets before the socket closes.
     pub fn line(self) -> &'static [u8] {
         match self {

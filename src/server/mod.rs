@@ -12,6 +12,7 @@ pub mod handler;
 pub mod host_key;
 mod lifetime;
 pub mod limits;
+pub mod ops;
 pub mod proxy;
 pub mod record;
 pub mod ssh_config;
@@ -31,6 +32,7 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::session::Shared;
+use crate::telemetry;
 pub use lifetime::DISCONNECT_GRACE;
 pub use limits::Limits;
 use limits::{Gate, IpSlot, Refusal};
@@ -149,9 +151,11 @@ impl Server {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let ctx = &self.0;
-        let Ok((_permit, slot)) = ctx.admit(peer) else {
-            return;
+        let (_permit, slot) = match ctx.admit(peer) {
+            Ok(admitted) => admitted,
+            Err(why) => return telemetry::connection_refused(why.reason()),
         };
+        telemetry::connection_accepted();
         let span = connection_span(peer, &ctx.settings);
         connection::serve(stream, peer, slot, ctx.clone())
             .instrument(span)
@@ -193,6 +197,7 @@ fn admit(socket: TcpStream, peer: SocketAddr, ctx: &Arc<Context>, connections: &
         Ok(admitted) => admitted,
         Err(why) => return refuse(&socket, why),
     };
+    telemetry::connection_accepted();
     let span = connection_span(peer, &ctx.settings);
     let ctx = ctx.clone();
     connections.spawn(
@@ -215,6 +220,7 @@ fn connection_span(peer: SocketAddr, settings: &Settings) -> tracing::Span {
 }
 
 fn refuse(socket: &TcpStream, why: Refusal) {
+    telemetry::connection_refused(why.reason());
     let _ = socket.try_write(why.line());
 }
 

@@ -182,6 +182,9 @@ impl Session {
         if !send(writer, first, self.limits.write_timeout).await {
             return Err(End::Stalled);
         }
+        if let Some(connected) = self.visitor.connected_at {
+            crate::telemetry::first_frame(connected.elapsed());
+        }
         #[cfg(feature = "fault-injection")]
         if self.visitor.user == "__panic" {
             panic!("fault injection: a session panics after its first frame");

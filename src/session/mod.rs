@@ -29,6 +29,7 @@ use tracing::Instrument;
 use crate::content::Content;
 use crate::inbox::{Inbox, Visit, VisitKind};
 use crate::owner::Owner;
+use crate::telemetry::{self, SessionKind};
 use crate::term::modes;
 pub use interactive::RESTARTING;
 pub use plain::EXIT_UNKNOWN_COMMAND;
@@ -107,6 +108,8 @@ pub struct Visitor {
     /// Logged in as the owner with one of the owner's keys: the console
     /// and the owner's commands instead of the portfolio.
     pub owner: bool,
+    /// When the connection was accepted (for connect → first frame).
+    pub connected_at: Option<Instant>,
 }
 
 /// When a session began, by the wall clock (for the visit record) and by
@@ -200,6 +203,12 @@ async fn run(
     reporter.send(Report::SessionStarted {
         term: setup.env.term.clone(),
         size: setup.pty,
+    });
+    let _open = telemetry::session_started(match (&setup.request, setup.pty, visitor.owner) {
+        (_, _, true) => SessionKind::Owner,
+        (Request::Shell, Some(_), false) => SessionKind::Tui,
+        (Request::Shell, None, false) => SessionKind::Plain,
+        (Request::Exec(_), _, false) => SessionKind::Exec,
     });
     if visitor.owner {
         // The owner's session: not a visit, and not counted as a visitor.

@@ -47,7 +47,9 @@ pub fn haproxy_installed() -> bool {
 impl Haproxy {
     /// HAProxy balancing over `replicas`, started; `None` when it is not
     /// installed.
-    pub fn start(replicas: &[SocketAddr]) -> Option<Haproxy> {
+    /// Each replica is its SSH address and its metrics address (where the
+    /// health check asks `/readyz`).
+    pub fn start(replicas: &[(SocketAddr, SocketAddr)]) -> Option<Haproxy> {
         let bin = binary()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -95,7 +97,7 @@ impl Haproxy {
 }
 
 /// The deploy example with test addresses and timings.
-fn for_test(example: &str, port: u16, replicas: &[SocketAddr]) -> String {
+fn for_test(example: &str, port: u16, replicas: &[(SocketAddr, SocketAddr)]) -> String {
     let mut servers = replicas.iter();
     let mut config = String::new();
     for line in example.lines() {
@@ -104,9 +106,10 @@ fn for_test(example: &str, port: u16, replicas: &[SocketAddr]) -> String {
             Some("daemon" | "user" | "group" | "log") => continue,
             Some("bind") => format!("    bind 127.0.0.1:{port}"),
             Some("server") => {
-                let addr = servers.next().expect("as many replicas as the example has");
+                let (addr, metrics) = servers.next().expect("as many replicas as the example has");
                 line.replace(words[2], &addr.to_string())
-                    .replace("inter 10s fall 2 rise 2", "inter 300ms fall 1 rise 1")
+                    .replace("port 9100", &format!("port {}", metrics.port()))
+                    .replace("inter 2s fall 2 rise 2", "inter 300ms fall 1 rise 1")
             }
             _ => line.to_string(),
         };
@@ -118,6 +121,12 @@ fn for_test(example: &str, port: u16, replicas: &[SocketAddr]) -> String {
         "the example has a server per replica"
     );
     assert!(config.contains("send-proxy-v2") && config.contains("mode tcp"));
+    let settings: Vec<&str> = config
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    assert!(settings.iter().any(|l| l.contains("GET /readyz")));
+    assert!(!settings.iter().any(|l| l.contains("port 9100")));
     config
 }
 

@@ -281,6 +281,13 @@ impl ServerProcess {
         line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
+    /// The address of `--metrics-listen`, as the server logged it.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        let line = self.wait_log("metrics on http://");
+        let rest = line.split("metrics on http://").nth(1).unwrap();
+        rest.split('/').next().unwrap().parse().unwrap()
+    }
+
     /// Waits until a log line contains `text`.
     pub fn wait_log(&self, text: &str) -> String {
         let deadline = Instant::now() + TIMEOUT;

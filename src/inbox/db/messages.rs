@@ -40,6 +40,7 @@ impl Stored {
         match self {
             Stored::New(id) => {
                 tracing::info!(id, "message received");
+                crate::telemetry::message_stored();
                 stored.send_modify(|n| *n += 1);
                 SubmitResult::Sent
             }

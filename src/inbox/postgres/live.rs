@@ -149,6 +149,20 @@ async fn keep(
 }
 
 impl PgInbox {
+    /// Whether the database answers: set up, and a query goes through.
+    pub(crate) async fn reachable(&self) -> Result<(), String> {
+        if self.key().is_none() {
+            self.nudge.notify_one();
+            return Err(format!("{} is not reachable yet", self.store.label));
+        }
+        let client = self.store.client().await.map_err(|e| format!("{e:#}"))?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", self.store.label))
+    }
+
     fn key(&self) -> Option<[u8; 32]> {
         *self.key.borrow()
     }
@@ -422,6 +436,7 @@ impl Gate {
 
 impl Throttle {
     fn error(&self, message: &str) {
+        crate::telemetry::database_error();
         if self.errors.allow() {
             tracing::error!("{message}");
         }

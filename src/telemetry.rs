@@ -202,6 +202,16 @@ pub fn delivery(channel: &'static str, outcome: &'static str) {
     counter!(DELIVERIES, "channel" => channel, "outcome" => outcome).increment(1);
 }
 
+/// Starts each configured channel kind's delivery series at zero.
+pub fn channels(kinds: &[&'static str]) {
+    for kind in kinds {
+        for outcome in ["delivered", "retry", "failed"] {
+            counter!(DELIVERIES, "channel" => *kind, "outcome" => outcome).absolute(0);
+        }
+        gauge!(PENDING, "channel" => *kind).set(0.0);
+    }
+}
+
 /// Notifications not yet delivered, for one channel kind.
 pub fn deliveries_pending(channel: &'static str, pending: u64) {
     gauge!(PENDING, "channel" => channel).set(pending as f64);

@@ -89,7 +89,12 @@ fn promtool_check(text: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_what_happened_and_pass_promtool() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, metrics) = server_with_metrics(dir.path(), &["--max-connections-per-ip", "3"]);
+    let receiver = Receiver::start().await;
+    let hook = receiver.url("http", "/hook");
+    let (server, metrics) = server_with_metrics(
+        dir.path(),
+        &["--max-connections-per-ip", "3", "--notify", &hook],
+    );
     let (status, before) = http("GET", metrics, "/metrics").await;
     assert_eq!(status, 200);
     promtool_check(&before);
@@ -102,6 +107,8 @@ async fn metrics_count_what_happened_and_pass_promtool() {
         "sshfolio_messages_refused_total{reason=\"failed\"}",
         "sshfolio_content_reloads_total{result=\"error\"}",
         "sshfolio_database_errors_total",
+        "sshfolio_deliveries_total{channel=\"webhook\",outcome=\"failed\"}",
+        "sshfolio_deliveries_pending{channel=\"webhook\"}",
     ] {
         assert_eq!(sample(&before, series), 0.0, "{series}");
     }
@@ -137,6 +144,8 @@ async fn metrics_count_what_happened_and_pass_promtool() {
         let (_, text) = http("GET", metrics, "/metrics").await;
         text.contains("sshfolio_sessions_open{kind=\"tui\"} 0")
             && !text.contains("sshfolio_handshake_failures_total{reason=\"failed\"} 0")
+            && text
+                .contains("sshfolio_deliveries_total{channel=\"webhook\",outcome=\"delivered\"} 1")
     })
     .await;
     let (_, after) = http("GET", metrics, "/metrics").await;
@@ -176,6 +185,36 @@ async fn metrics_count_what_happened_and_pass_promtool() {
     assert!(sample(&after, "sshfolio_sent_bytes_total") > 1000.0);
     assert!(sample(&after, "sshfolio_received_bytes_total") > 100.0);
     assert_eq!(sample(&after, "sshfolio_ready"), 1.0);
+    // Every family the deploy examples use (dashboard, alerts) exists.
+    let families: Vec<&str> = after
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for example in [
+        "deploy/grafana/sshfolio.json",
+        "deploy/prometheus/alerts.yml",
+    ] {
+        let text = std::fs::read_to_string(root.join(example)).unwrap();
+        let mut used = 0;
+        for (at, _) in text.match_indices("sshfolio_") {
+            let name: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let family = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(&name);
+            assert!(
+                families.contains(&family),
+                "{example} uses {name}, which is not served"
+            );
+            used += 1;
+        }
+        assert!(used >= 5, "{example} uses the metrics");
+    }
     // Low-cardinality labels only: no address, no login name.
     assert!(!after.contains("127.0.0.1"), "{after}");
     assert!(!after.contains("recruiter"), "{after}");

@@ -65,6 +65,8 @@ impl Ops {
         database: Option<Database>,
         channels: Vec<(String, &'static str)>,
     ) -> Arc<Ops> {
+        let kinds: Vec<&'static str> = channels.iter().map(|(_, kind)| *kind).collect();
+        telemetry::channels(&kinds);
         Arc::new(Ops {
             handle,
             inbox,

@@ -6,9 +6,13 @@
 //! reason, a kind, a channel's kind, an outcome — never an address, a user
 //! name, a key or a URL.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{
+    Counter, Gauge, Histogram, counter, describe_counter, describe_gauge, describe_histogram,
+    gauge, histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 const ACCEPTED: &str = "sshfolio_connections_accepted_total";
@@ -39,6 +43,32 @@ const SESSION_BUCKETS: &[f64] = &[
     1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
 ];
 
+/// The handles every connection touches, looked up once (after
+/// [`install`], which `serve` calls before the first connection) rather
+/// than by name each time.
+struct Hot {
+    accepted: Counter,
+    first_frame: Histogram,
+    received: Counter,
+    sent: Counter,
+    /// By [`SessionKind`]: started, open, lengths.
+    sessions: [(Counter, Gauge, Histogram); 4],
+}
+
+static HOT: LazyLock<Hot> = LazyLock::new(|| Hot {
+    accepted: counter!(ACCEPTED),
+    first_frame: histogram!(FIRST_FRAME),
+    received: counter!(RECEIVED),
+    sent: counter!(SENT),
+    sessions: SessionKind::ALL.map(|kind| {
+        (
+            counter!(SESSIONS, "kind" => kind.label()),
+            gauge!(SESSIONS_OPEN, "kind" => kind.label()),
+            histogram!(SESSION_SECONDS, "kind" => kind.label()),
+        )
+    }),
+});
+
 /// Session kinds, for `sessions_*{kind}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
@@ -49,6 +79,13 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
+    const ALL: [SessionKind; 4] = [
+        SessionKind::Tui,
+        SessionKind::Plain,
+        SessionKind::Exec,
+        SessionKind::Owner,
+    ];
+
     fn label(self) -> &'static str {
         match self {
             SessionKind::Tui => "tui",
@@ -112,11 +149,11 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     gauge!(BUILD, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     // Families with labels appear once something is counted; these start
     // at zero so dashboards and alerts see them from the start.
-    counter!(ACCEPTED).absolute(0);
+    HOT.accepted.absolute(0);
+    HOT.received.absolute(0);
+    HOT.sent.absolute(0);
     counter!(STORED).absolute(0);
     counter!(DATABASE_ERRORS).absolute(0);
-    counter!(RECEIVED).absolute(0);
-    counter!(SENT).absolute(0);
     for reason in ["max_connections", "per_ip", "rate", "proxy_header"] {
         counter!(REFUSED, "reason" => reason).absolute(0);
     }
@@ -129,20 +166,15 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     for result in ["ok", "error"] {
         counter!(RELOADS, "result" => result).absolute(0);
     }
-    for kind in [
-        SessionKind::Tui,
-        SessionKind::Plain,
-        SessionKind::Exec,
-        SessionKind::Owner,
-    ] {
-        gauge!(SESSIONS_OPEN, "kind" => kind.label()).set(0.0);
-        counter!(SESSIONS, "kind" => kind.label()).absolute(0);
+    for (started, open, _) in &HOT.sessions {
+        open.set(0.0);
+        started.absolute(0);
     }
     Ok(handle)
 }
 
 pub fn connection_accepted() {
-    counter!(ACCEPTED).increment(1);
+    HOT.accepted.increment(1);
 }
 
 /// `reason`: max_connections, per_ip, rate, proxy_header.
@@ -163,8 +195,9 @@ pub struct OpenSession {
 }
 
 pub fn session_started(kind: SessionKind) -> OpenSession {
-    counter!(SESSIONS, "kind" => kind.label()).increment(1);
-    gauge!(SESSIONS_OPEN, "kind" => kind.label()).increment(1.0);
+    let (started, open, _) = &HOT.sessions[kind as usize];
+    started.increment(1);
+    open.increment(1.0);
     OpenSession {
         kind,
         since: Instant::now(),
@@ -173,14 +206,14 @@ pub fn session_started(kind: SessionKind) -> OpenSession {
 
 impl Drop for OpenSession {
     fn drop(&mut self) {
-        gauge!(SESSIONS_OPEN, "kind" => self.kind.label()).decrement(1.0);
-        histogram!(SESSION_SECONDS, "kind" => self.kind.label())
-            .record(self.since.elapsed().as_secs_f64());
+        let (_, open, lengths) = &HOT.sessions[self.kind as usize];
+        open.decrement(1.0);
+        lengths.record(self.since.elapsed().as_secs_f64());
     }
 }
 
 pub fn first_frame(after: Duration) {
-    histogram!(FIRST_FRAME).record(after.as_secs_f64());
+    HOT.first_frame.record(after.as_secs_f64());
 }
 
 pub fn message_stored() {
@@ -223,8 +256,8 @@ pub fn content_reloaded(ok: bool) {
 
 /// A closed connection's traffic.
 pub fn traffic(received: u64, sent: u64) {
-    counter!(RECEIVED).increment(received);
-    counter!(SENT).increment(sent);
+    HOT.received.increment(received);
+    HOT.sent.increment(sent);
 }
 
 pub fn ready(ready: bool) {

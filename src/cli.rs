@@ -12,10 +12,18 @@ use clap::{Args, Parser, Subcommand};
 use crate::inbox::Database;
 use crate::term::size::{self, Size};
 
+/// `sshfolio --version`: the version and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("SSHFOLIO_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sshfolio",
-    version,
+    version = VERSION,
     about = "Serve a portfolio as a terminal UI over SSH",
     args_conflicts_with_subcommands = true
 )]
@@ -182,7 +190,9 @@ pub struct StatsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, env = "SSHFOLIO_LISTEN", default_value = "0.0.0.0:2222")]
+    /// `[::]:PORT` is one socket for IPv6 and IPv4 (IPv4 only where the
+    /// host has no IPv6).
+    #[arg(long, env = "SSHFOLIO_LISTEN", default_value = "[::]:2222")]
     pub listen: SocketAddr,
     /// Directory holding the portfolio's TOML files.
     #[arg(long, env = "SSHFOLIO_CONTENT", default_value = "content")]

@@ -178,3 +178,26 @@ async fn private_logs_never_show_a_whole_address_or_the_user() {
         assert!(!line.contains("visitor"), "user name logged: {line}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_listen_form_serves_ipv6_and_ipv4_on_one_port() {
+    let dir = tempfile::tempdir().unwrap();
+    // The default is `[::]:2222`; the same form on a free port.
+    let server = ServerProcess::spawn_with(
+        &dir.path().join("keys"),
+        &dir.path().join("data"),
+        &content_dir(),
+        &["--listen", "[::]:0"],
+        &[],
+    );
+    assert!(server.addr.is_ipv6(), "{}", server.addr);
+    let port = server.addr.port();
+    for addr in [format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let out = russh_exec(addr.parse().unwrap(), "about").await;
+        assert_eq!(out.status, Some(0), "{addr}");
+        assert!(out.stdout_text().contains("ABOUT"), "{addr}");
+    }
+    // Both show as the visitor's own family in the log, IPv4 unmapped.
+    server.wait_log("peer=127.0.0.1");
+    server.wait_log("peer=::1");
+}

@@ -140,8 +140,7 @@ async fn serve(
     let key = host_key::load_or_create(&args.keys)?;
     let fingerprint = host_key::fingerprint(&key);
     let config = Arc::new(ssh_config::config(key));
-    let listener = TcpListener::bind(args.listen)
-        .await
+    let listener = server::listen::bind(args.listen)
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let settings = settings(args);

@@ -12,6 +12,7 @@ pub mod handler;
 pub mod host_key;
 mod lifetime;
 pub mod limits;
+pub mod listen;
 pub mod ops;
 pub mod proxy;
 pub mod record;

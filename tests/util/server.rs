@@ -226,11 +226,16 @@ impl ServerProcess {
         let bin = env!("CARGO_BIN_EXE_sshfolio").to_string();
         let mut argv: Vec<String> = wrap.to_vec();
         argv.push(bin);
+        // The test's own --listen, if it gives one, replaces loopback.
+        let listen = match extra.iter().position(|a| *a == "--listen") {
+            Some(i) => extra[i + 1],
+            None => "127.0.0.1:0",
+        };
         argv.extend(
             [
                 "serve",
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--content",
                 &content.display().to_string(),
                 "--keys",
@@ -240,7 +245,14 @@ impl ServerProcess {
             ]
             .map(String::from),
         );
-        argv.extend(extra.iter().map(|s| s.to_string()));
+        let mut rest = extra.iter();
+        while let Some(arg) = rest.next() {
+            if *arg == "--listen" {
+                rest.next();
+                continue;
+            }
+            argv.push(arg.to_string());
+        }
         let mut child = Command::new(&argv[0])
             .args(&argv[1..])
             .stdin(Stdio::null())

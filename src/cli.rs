@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::inbox::Database;
+pub use crate::owner::report::messages::Mark;
 use crate::term::size::{self, Size};
 
 /// `sshfolio --version`: the version and the commit it was built from.
@@ -303,27 +304,6 @@ impl Cli {
     /// The subcommand to run, serving when none was given.
     pub fn command(self) -> Command {
         self.command.unwrap_or(Command::Serve(self.serve))
-    }
-}
-
-/// Which messages `--mark-read` marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mark {
-    One(i64),
-    All,
-}
-
-impl std::str::FromStr for Mark {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "all" => Ok(Mark::All),
-            id => id
-                .parse()
-                .map(Mark::One)
-                .map_err(|_| format!("expected a message id or `all`, got {id:?}")),
-        }
     }
 }
 

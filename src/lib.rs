@@ -1,8 +1,9 @@
 //! sshfolio: a portfolio served as a terminal UI over SSH.
 //!
 //! Crate map, from the edge to the core (imports run one way, down this
-//! list: `main → commands → server → session → tui → app, ui, term,
-//! export, inbox → content`):
+//! list: `main → commands → server → session → owner, tui → app, ui,
+//! term, export, notify, inbox → content`; `telemetry` is a leaf anyone
+//! may call):
 //! - [`cli`]: the command line, every subcommand and flag; [`logs`]: the
 //!   log format.
 //! - [`commands`]: one file per subcommand — `serve`, `check`, `init` (with
@@ -15,7 +16,13 @@
 //!   knows about limits and shutdown.
 //! - [`session`]: one visitor's session channel — setup (pty, env),
 //!   the interactive loop, the plain-text and exec answers, the input rate
-//!   limit, and what it reports to its connection.
+//!   limit, and what it reports to its connection; the owner's session
+//!   (console, commands) likewise.
+//! - [`owner`]: the owner over SSH — keys, the brute-force guard, the
+//!   console's state and drawing, the exec commands, and the inbox and
+//!   stats reports every owner command prints.
+//! - [`telemetry`]: the Prometheus metric families and one function per
+//!   event; the metrics HTTP port is `server::ops`.
 //! - [`tui`]: the UI as a machine (input bytes in, frames out, its own
 //!   timers), driven by an SSH session or the local preview.
 //! - [`app`]: per-session view state and key handling, told the screen's
@@ -23,7 +30,8 @@
 //!   view state and size.
 //! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
 //! - [`export`]: résumé, section text, JSON and vCard.
-//! - [`inbox`]: messages and visits in SQLite, behind one writer thread.
+//! - [`inbox`]: messages, visits and the notification outbox, in SQLite
+//!   (one writer thread) or PostgreSQL (shared by replicas).
 //! - [`content`]: the TOML portfolio, validated into one shared `Content`.
 //! - Shared helpers of the core: [`text`] (wrap, counted nouns),
 //!   [`sanitize`] (untrusted text made safe to store and show),

@@ -256,3 +256,31 @@ fn owner_output_is_clean_whatever_the_database_holds() {
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["name"], evil);
 }
+
+#[test]
+fn version_names_the_release_and_the_commit() {
+    let out = sshfolio_bin().arg("--version").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let said = String::from_utf8(out.stdout).unwrap();
+    let prefix = format!("sshfolio {} (commit ", env!("CARGO_PKG_VERSION"));
+    let commit = said
+        .trim_end()
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{said:?}"));
+    // Built from this checkout: the commit is its HEAD (as of the build).
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(head) => assert!(
+            commit == head || commit == format!("{head}-dirty"),
+            "{commit} is not HEAD {head}"
+        ),
+        None => assert_eq!(commit, "unknown"),
+    }
+}

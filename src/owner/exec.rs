@@ -7,8 +7,8 @@
 
 use clap::{Parser, Subcommand};
 
+use super::report::messages::Mark;
 use super::report::{messages, stats};
-use crate::cli::Mark;
 use crate::inbox::{Database, Store};
 
 /// What an exec command answers: stdout, stderr and the exit status.

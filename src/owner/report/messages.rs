@@ -7,12 +7,32 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::Mark;
 use crate::inbox::db::{Delivery, Message};
 use crate::inbox::{Database, Store};
 use crate::notify::rfc3339;
 use crate::sanitize;
 use crate::text::counted;
+
+/// Which messages `--mark-read` marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    One(i64),
+    All,
+}
+
+impl std::str::FromStr for Mark {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "all" => Ok(Mark::All),
+            id => id
+                .parse()
+                .map(Mark::One)
+                .map_err(|_| format!("expected a message id or `all`, got {id:?}")),
+        }
+    }
+}
 
 /// Seconds since the epoch, now.
 pub fn now() -> i64 {

@@ -3,8 +3,8 @@
 //! resident memory stays at its high-water mark for good (measured: 35 MB
 //! kept after 200 visitors typing on 500x200 screens had left). A little
 //! while after connections close, the free memory is handed back to the
-//! system. Elsewhere (musl's allocator returns memory itself) this does
-//! nothing.
+//! system. Elsewhere (the static musl builds use mimalloc, which returns
+//! freed pages itself) this does nothing.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -6,20 +6,20 @@
 //! learns about the connection goes to the connection's record.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use russh::keys::HashAlg;
 use russh::server::{
     Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Response, Session, VerifiedPublicKey,
 };
 use russh::{Channel, ChannelId, ChannelOpenFailure};
-use russh::{MethodKind, MethodSet};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use super::refusal_log::RefusalLog;
 use crate::sanitize;
+
+mod owner_auth;
 use crate::session::{self, Report, Reporter, Shared, Visitor};
 use crate::term::caps;
 
@@ -48,30 +48,6 @@ pub struct Connection {
     /// The connection's span. russh calls the handler from a task of its
     /// own, so lines written here name their span explicitly.
     span: tracing::Span,
-}
-
-/// When a refusal was last written to the log, and how many were not.
-#[derive(Debug, Default)]
-struct RefusalLog {
-    last_line: Option<Instant>,
-    unlogged: u32,
-}
-
-impl RefusalLog {
-    /// `Some(refusals not logged since the last line)` when a line is due
-    /// (none in the last second); otherwise counts this one.
-    fn line_due(&mut self) -> Option<u32> {
-        let now = Instant::now();
-        if self
-            .last_line
-            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
-        {
-            self.unlogged = self.unlogged.saturating_add(1);
-            return None;
-        }
-        self.last_line = Some(now);
-        Some(std::mem::take(&mut self.unlogged))
-    }
 }
 
 /// The longest login name kept: it only picks the start section.
@@ -117,26 +93,6 @@ impl Connection {
         }
     }
 
-    /// Whether this login is for the owner's name (with the console on):
-    /// then only the owner's keys get in.
-    fn for_owner(&self, user: &str) -> bool {
-        self.shared.owner.is_owner_name(user)
-    }
-
-    /// Refuses an owner login attempt: only `publickey` is offered, so a
-    /// client tries its keys and never prompts. The first refusal on a
-    /// connection counts as one failed owner login for its address.
-    fn refuse_owner(&mut self, count: bool) -> Auth {
-        if count && !self.owner_failure_counted {
-            self.owner_failure_counted = true;
-            self.shared.owner.failed(self.peer.ip());
-        }
-        Auth::Reject {
-            proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),
-            partial_success: false,
-        }
-    }
-
     fn accept(&mut self, user: &str) -> Auth {
         // Only a short, printable name is kept.
         self.user = sanitize::clean(user, sanitize::ONE_LINE)
@@ -179,10 +135,7 @@ impl Handler for Connection {
     }
 
     async fn auth_password(&mut self, user: &str, _password: &str) -> Result<Auth, Self::Error> {
-        if self.for_owner(user) {
-            return Ok(self.refuse_owner(true));
-        }
-        Ok(self.accept(user))
+        Ok(self.without_key(user))
     }
 
     async fn auth_publickey_offered(
@@ -229,11 +182,8 @@ impl Handler for Connection {
         _submethods: &str,
         _response: Option<Response<'a>>,
     ) -> Result<Auth, Self::Error> {
-        if self.for_owner(user) {
-            return Ok(self.refuse_owner(true));
-        }
         // Accepting at once means the client shows no prompt at all.
-        Ok(self.accept(user))
+        Ok(self.without_key(user))
     }
 
     async fn channel_open_session(

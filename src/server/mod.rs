@@ -16,6 +16,7 @@ pub mod listen;
 pub mod ops;
 pub mod proxy;
 pub mod record;
+mod refusal_log;
 pub mod ssh_config;
 mod trim;
 mod wire;

@@ -10,7 +10,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use bytes::Bytes;
 use ratatui::layout::Rect;
 use russh::server::Msg;
@@ -21,13 +20,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::budget::InputBudget;
 use super::interactive::{RESTARTING, send};
+use super::owner_store::{self, Done, Finished, Work, finished};
 use super::setup::{Request, Setup};
 use super::{SessionLimits, Shared};
 use crate::content::Content;
 use crate::inbox::{Database, Store};
-use crate::owner::console::{self, Change, Console, Effect, Flow, Loaded};
+use crate::owner::console::{self, Change, Console, Effect, Flow};
 use crate::owner::exec;
-use crate::owner::report::{messages, stats};
 use crate::term::frame::FrameBuf;
 use crate::term::input::{InputEvent, InputParser};
 use crate::term::modes;
@@ -39,10 +38,6 @@ use crate::ui::theme::Theme;
 /// How often the console reloads while open (new messages, deliveries,
 /// who is connected).
 const REFRESH: Duration = Duration::from_secs(15);
-
-/// Longest a read or change of the store may take before the console
-/// says the database is not reachable.
-const STORE_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Changes queued at most while one is running: more keys than this in a
 /// moment are dropped.
@@ -126,23 +121,6 @@ async fn reply(
     })
     .await;
     matches!(written, Ok(Ok(()))).then_some(answer.status)
-}
-
-/// What a store task finished.
-enum Done {
-    Loaded(Result<Loaded>),
-    Changed(Change, Result<bool>),
-}
-
-/// A store task's result: the store to keep (none after a failure, so
-/// the next task opens it again) and what it did.
-type Finished = (Option<Arc<Store>>, Done);
-
-/// Work for the store, one at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Work {
-    Reload,
-    Change(Change),
 }
 
 struct OwnerSession {
@@ -265,33 +243,17 @@ impl OwnerSession {
             return;
         };
         self.console.busy = true;
-        let store = self.store.clone();
-        let database = self.database.clone();
         let visitors_now = self
             .shared
             .owner
             .visitors_now
             .load(std::sync::atomic::Ordering::Relaxed);
-        self.work = Some(tokio::spawn(async move {
-            let run = async {
-                let store = match store {
-                    Some(store) => Some(store),
-                    None => open(database.as_ref()).await?,
-                };
-                let done = match work {
-                    Work::Reload => Done::Loaded(load(store.as_deref(), visitors_now).await),
-                    Work::Change(change) => {
-                        Done::Changed(change, apply(store.as_deref(), change).await)
-                    }
-                };
-                Ok::<_, anyhow::Error>((store, done))
-            };
-            match tokio::time::timeout(STORE_TIMEOUT, run).await {
-                Ok(Ok((store, done))) => (store, done),
-                Ok(Err(e)) => (None, failed(work, e)),
-                Err(_) => (None, failed(work, anyhow::anyhow!("timed out"))),
-            }
-        }));
+        self.work = Some(tokio::spawn(owner_store::run(
+            work,
+            self.store.clone(),
+            self.database.clone(),
+            visitors_now,
+        )));
     }
 
     fn done(&mut self, (store, done): Finished) {
@@ -346,60 +308,5 @@ impl OwnerSession {
             Vec::new()
         });
         self.out.take()
-    }
-}
-
-fn failed(work: Work, e: anyhow::Error) -> Done {
-    match work {
-        Work::Reload => Done::Loaded(Err(e)),
-        Work::Change(change) => Done::Changed(change, Err(e)),
-    }
-}
-
-async fn open(database: Option<&Database>) -> Result<Option<Arc<Store>>> {
-    let database = database.context("the database is not usable")?;
-    Ok(Store::open(database).await?.map(Arc::new))
-}
-
-/// Everything the console shows, from the store (none yet: empty).
-async fn load(store: Option<&Store>, visitors_now: usize) -> Result<Loaded> {
-    let Some(store) = store else {
-        return Ok(Loaded {
-            stats: "no visits recorded yet".into(),
-            visitors_now,
-            ..Loaded::default()
-        });
-    };
-    let messages = store.list_messages(false).await?;
-    let stats = stats::stats(Some(store), 30).await?;
-    Ok(Loaded {
-        messages,
-        stats,
-        visitors_now,
-    })
-}
-
-async fn apply(store: Option<&Store>, change: Change) -> Result<bool> {
-    let store = store.context("no messages yet")?;
-    let now = messages::now();
-    Ok(match change {
-        Change::Read(id) => store.mark_read(Some(id), now).await? > 0,
-        Change::Unread(id) => store.mark_unread(id).await? > 0,
-        Change::Delete(id) => store.delete_message(id).await?,
-        Change::Redeliver(id) => store.redeliver(id, now).await? > 0,
-    })
-}
-
-/// The running store task's result, or never when none runs.
-async fn finished(work: &mut Option<JoinHandle<Finished>>) -> Finished {
-    match work {
-        Some(task) => match task.await {
-            Ok(done) => done,
-            Err(_) => (
-                None,
-                Done::Loaded(Err(anyhow::anyhow!("the store task failed"))),
-            ),
-        },
-        None => std::future::pending().await,
     }
 }

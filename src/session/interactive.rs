@@ -19,15 +19,14 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::budget::InputBudget;
+use super::goodbye::finish;
 use super::{SessionLimits, Shared, Visitor};
 use crate::app::App;
 use crate::app::form::Answer;
 use crate::content::Content;
 use crate::inbox::{Inbox, Submission, SubmitResult};
 use crate::term::caps::ClientEnv;
-use crate::term::modes;
 use crate::term::size::{self, Size};
-use crate::text::plural;
 use crate::tui::{Tui, sleep_until};
 
 /// How long after the last frame the screen buffers are released.
@@ -42,7 +41,7 @@ pub const RESTARTING: &str = "the server is restarting — reconnect in a moment
 
 /// Why the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum End {
+pub(super) enum End {
     /// The visitor quit: exit status 0.
     Quit,
     /// The client sent EOF: no more input will come, but the terminal can
@@ -123,7 +122,7 @@ enum Wake {
 }
 
 /// The channel's write side, as the session's frames go out.
-type Writer = ChannelWriteHalf<Msg>;
+pub(super) type Writer = ChannelWriteHalf<Msg>;
 
 /// A frame on its way out: the loop goes on reading input meanwhile, so
 /// the connection never waits for a session that waits for it.
@@ -353,42 +352,6 @@ impl Session {
             size: self.ui.size(),
         }
     }
-}
-
-/// Leaves the visitor's terminal as it was and gives the exit status.
-async fn finish(writer: &Writer, end: End, limits: &SessionLimits) -> Option<u32> {
-    let mut bytes = modes::RESTORE.to_vec();
-    let goodbye = match end {
-        End::Quit | End::InputClosed => None,
-        End::ClientGone | End::Stalled => return None,
-        End::Shutdown => Some(RESTARTING.to_string()),
-        End::Idle => Some(format!(
-            "closed after {} without a key pressed — goodbye, come back any time",
-            duration(limits.idle_timeout)
-        )),
-        End::SessionLimit => Some(format!(
-            "closed at the session time limit ({}) — goodbye, come back any time",
-            duration(limits.session_timeout)
-        )),
-    };
-    if let Some(goodbye) = goodbye {
-        bytes.extend_from_slice(format!("{goodbye}\r\n").as_bytes());
-    }
-    send(writer, Bytes::from(bytes), limits.write_timeout).await;
-    Some(0)
-}
-
-/// "15 minutes", "2 hours", "30 seconds".
-fn duration(limit: Duration) -> String {
-    let s = limit.as_secs();
-    let (n, unit) = if s < 120 {
-        (s, "second")
-    } else if s >= 7200 && s.is_multiple_of(3600) {
-        (s / 3600, "hour")
-    } else {
-        (s / 60, "minute")
-    };
-    format!("{n} {unit}{}", plural(n as usize))
 }
 
 /// Sends one frame as one write; false when the client is gone or stopped

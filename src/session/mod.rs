@@ -9,7 +9,9 @@
 
 mod budget;
 mod console;
+mod goodbye;
 mod interactive;
+mod owner_store;
 mod plain;
 mod report;
 mod setup;

@@ -5,34 +5,18 @@
 //! connected now). No I/O and no drawing: `handle` changes the state and
 //! queues what the session must do ([`Effect`]); [`draw`] renders it.
 
+mod deliveries;
 pub mod draw;
+mod motion;
+mod tab;
+
+pub use deliveries::{ChannelState, Failed};
+use deliveries::{channel_states, failed_deliveries};
+use motion::Motion;
+pub use tab::Tab;
 
 use crate::inbox::db::Message;
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
-
-/// The console's tabs, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Inbox,
-    Deliveries,
-    Stats,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Inbox, Tab::Deliveries, Tab::Stats];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Inbox => "Inbox",
-            Tab::Deliveries => "Deliveries",
-            Tab::Stats => "Stats",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-}
 
 /// What the session does for the console besides drawing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,23 +38,6 @@ pub enum Change {
     Unread(i64),
     Delete(i64),
     Redeliver(i64),
-}
-
-/// One failed delivery, as the Deliveries tab lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failed {
-    pub message_id: i64,
-    pub channel: String,
-    pub error: String,
-}
-
-/// One channel's totals.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChannelState {
-    pub channel: String,
-    pub delivered: usize,
-    pub pending: usize,
-    pub failed: usize,
 }
 
 /// The console's state.
@@ -411,79 +378,6 @@ struct Look {
     stats_scroll: usize,
     notice: Option<String>,
     mouse: bool,
-}
-
-/// A move through a list or a page.
-#[derive(Debug, Clone, Copy)]
-enum Motion {
-    Up(usize),
-    Down(usize),
-    Top,
-    Bottom,
-}
-
-impl Motion {
-    fn of(key: Key, page: usize) -> Option<Motion> {
-        Some(match key {
-            Key::Up | Key::Char('k') => Motion::Up(1),
-            Key::Down | Key::Char('j') => Motion::Down(1),
-            Key::PageUp => Motion::Up(page.max(1)),
-            Key::PageDown | Key::Char(' ') => Motion::Down(page.max(1)),
-            Key::Home => Motion::Top,
-            Key::End => Motion::Bottom,
-            _ => return None,
-        })
-    }
-
-    fn apply(self, value: usize, max: usize) -> usize {
-        match self {
-            Motion::Up(n) => value.saturating_sub(n),
-            Motion::Down(n) => value.saturating_add(n).min(max),
-            Motion::Top => 0,
-            Motion::Bottom => max,
-        }
-    }
-}
-
-/// Each channel's totals, in the order channels first appear.
-fn channel_states(messages: &[Message]) -> Vec<ChannelState> {
-    let mut states: Vec<ChannelState> = Vec::new();
-    for d in messages.iter().flat_map(|m| &m.deliveries) {
-        let index = match states.iter().position(|s| s.channel == d.channel) {
-            Some(i) => i,
-            None => {
-                states.push(ChannelState {
-                    channel: d.channel.clone(),
-                    ..ChannelState::default()
-                });
-                states.len() - 1
-            }
-        };
-        let state = &mut states[index];
-        match d.state.as_str() {
-            "delivered" => state.delivered += 1,
-            "pending" => state.pending += 1,
-            _ => state.failed += 1,
-        }
-    }
-    states
-}
-
-/// Every failed delivery, newest message first.
-fn failed_deliveries(messages: &[Message]) -> Vec<Failed> {
-    messages
-        .iter()
-        .flat_map(|m| {
-            m.deliveries
-                .iter()
-                .filter(|d| d.state == "failed")
-                .map(|d| Failed {
-                    message_id: m.id,
-                    channel: d.channel.clone(),
-                    error: d.last_error.clone().unwrap_or_default(),
-                })
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -127,6 +127,14 @@ async fn the_owners_key_runs_the_same_commands_as_the_local_cli() {
         assert_eq!(text(&remote.stdout), text(&here.stdout), "{command:?}");
     }
 
+    // No command and no terminal: the inbox as `messages` prints it.
+    let shell = ssh_as(server.addr, "owner", Some(&key), &[]);
+    assert_eq!(shell.status.code(), Some(0), "{}", text(&shell.stderr));
+    assert_eq!(
+        text(&shell.stdout),
+        text(&local(&["messages"], &data).stdout)
+    );
+
     // Errors: the same message on stderr, the same exit code.
     let remote = ssh_as(server.addr, "owner", Some(&key), &["mark-read", "99"]);
     let here = local(&["messages", "--mark-read", "99"], &data);

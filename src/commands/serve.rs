@@ -69,7 +69,8 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             Inbox::without_store()
         }
     };
-    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user, database.ok()));
+    let database = database.ok();
+    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user, database.clone()));
     drop(entered);
     let delivery = Delivery {
         channels,
@@ -83,7 +84,6 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         limits: session_limits(args),
         owner,
     };
-    let database = args.store.database().ok();
     let served = runtime.block_on(async {
         let served = serve(args, shared, replace, &delivery, (metrics, database)).await;
         if !writer.flush(INBOX_DRAIN).await {

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Result, bail};
 use clap::Parser;
-use sshfolio::inbox::{Database, Inbox, Policy, Store, Submission, SubmitResult, Visit, VisitKind};
+use sshfolio::clock;
+use sshfolio::inbox::{self, Database, Inbox, Message, Policy, SubmitResult, Visit, VisitKind};
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -37,8 +38,7 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let database =
-        Database::from_flags(args.database.as_deref(), &args.data).map_err(anyhow::Error::msg)?;
+    let database = Database::from_flags("--database", args.database.as_deref(), &args.data)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(run(&args, &database))
 }
@@ -48,10 +48,11 @@ fn peer(i: u32) -> Option<IpAddr> {
 }
 
 async fn run(args: &Args, database: &Database) -> Result<()> {
-    let store = Store::create(database).await?;
+    let store = inbox::connect(database)?;
+    store.prepare().await?;
     let before = store.list_messages(false).await?.len();
     let visits_before = store.visit_stats(0, &[]).await?.visits;
-    let (inbox, writer) = Inbox::start(database, Policy::default());
+    let (inbox, tasks) = Inbox::start(database, Policy::default());
     let inbox = Arc::new(inbox);
     let run_id: u64 = rand_id();
     let started = Instant::now();
@@ -64,14 +65,14 @@ async fn run(args: &Args, database: &Database) -> Result<()> {
                 tokio::spawn(async move {
                     let sent = Instant::now();
                     let result = inbox
-                        .submit(Submission {
+                        .submit(Message {
                             submission_id: format!("bench-{run_id:x}-{i}"),
                             name: "Bench".into(),
                             contact: "bench@example.com".into(),
-                            message: "A message of a typical length, a few lines long.\nThanks!"
+                            body: "A message of a typical length, a few lines long.\nThanks!"
                                 .into(),
                             peer: peer(i),
-                            key_fingerprint: None,
+                            ..Message::default()
                         })
                         .await;
                     (result, sent.elapsed())
@@ -104,21 +105,21 @@ async fn run(args: &Args, database: &Database) -> Result<()> {
     let started = Instant::now();
     for i in 0..args.visits {
         inbox.record_visit(Visit {
-            started: SystemTime::now(),
-            duration: Duration::from_secs(30),
+            started_at: clock::now(),
+            duration_ms: 30_000,
             peer: peer(i),
             client: "SSH-2.0-bench".into(),
             term: "xterm".into(),
             cols: 80,
             rows: 24,
-            sections: vec!["about"],
+            sections: "about".into(),
             left_message: false,
-            kind: VisitKind::Tui,
+            kind: VisitKind::Tui.label(),
+            ..Visit::default()
         });
     }
     drop(Arc::into_inner(inbox));
-    writer.flush(Duration::from_secs(60)).await;
-    tokio::task::spawn_blocking(move || writer.finish(Duration::from_secs(60))).await?;
+    tasks.finish(Duration::from_secs(60)).await;
     let visits = store.visit_stats(0, &[]).await?.visits - visits_before;
     println!(
         "{}: {} visits ended at once, {} written in {:.0} ms",

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::inbox::Database;
-pub use crate::owner::report::messages::Mark;
+use crate::inbox::database::UrlError;
+pub use crate::logs::LogFormat;
+pub use crate::report::messages::Mark;
 use crate::term::size::{self, Size};
 
 /// `sshfolio --version`: the version and the commit it was built from.
@@ -156,8 +158,8 @@ pub struct StoreArgs {
 impl StoreArgs {
     /// The database the flags name; the error is one line, without the
     /// password.
-    pub fn database(&self) -> Result<Database, String> {
-        Database::from_flags(self.database.as_deref(), &self.data)
+    pub fn database(&self) -> Result<Database, UrlError> {
+        Database::from_flags("--database", self.database.as_deref(), &self.data)
     }
 }
 
@@ -208,7 +210,7 @@ pub struct ServeArgs {
     pub metrics_listen: Option<SocketAddr>,
     /// The login name of the owner's console (`ssh owner@host`): only the
     /// keys in KEYS/owner_authorized_keys get in with it.
-    #[arg(long, env = "SSHFOLIO_OWNER_USER", default_value = crate::owner::DEFAULT_USER)]
+    #[arg(long, env = "SSHFOLIO_OWNER_USER", default_value = crate::server::owner::DEFAULT_USER)]
     pub owner_user: String,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -281,17 +283,21 @@ pub struct ServeArgs {
     pub private_logs: bool,
     #[command(flatten)]
     pub notify: NotifyArgs,
+    /// How often each delivery worker looks at its channel for what
+    /// another process queued, in milliseconds (tests shorten it).
+    #[arg(
+        long,
+        env = "SSHFOLIO_NOTIFY_LOOK_MS",
+        hide = true,
+        default_value_t = crate::notify::worker::LOOK_EVERY.as_millis() as u64,
+        value_name = "MS"
+    )]
+    pub notify_look_ms: u64,
 }
 
 /// The longest time limit accepted: a year (longer values would overflow
 /// the clock arithmetic).
 const MAX_SECONDS: u64 = 365 * 24 * 3600;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
@@ -328,8 +334,8 @@ mod tests {
 
     #[test]
     fn parses_mark_targets() {
-        assert_eq!("all".parse::<Mark>(), Ok(Mark::All));
-        assert_eq!("12".parse::<Mark>(), Ok(Mark::One(12)));
+        assert_eq!("all".parse::<Mark>().unwrap(), Mark::All);
+        assert_eq!("12".parse::<Mark>().unwrap(), Mark::One(12));
         assert!("twelve".parse::<Mark>().is_err());
     }
 

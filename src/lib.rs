@@ -40,14 +40,16 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod commands;
+pub mod console;
 pub mod content;
 pub mod export;
 pub mod inbox;
 pub mod logs;
 pub mod message;
 pub mod notify;
-pub mod owner;
+pub mod report;
 pub mod sanitize;
 pub mod server;
 pub mod session;

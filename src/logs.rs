@@ -12,11 +12,12 @@
 //! trigger one per request) are limited to a few a second, the rest
 //! counted ([`take_dropped`]).
 
+mod throttle;
+
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tracing_subscriber::filter::{EnvFilter, FilterExt, LevelFilter, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
@@ -24,8 +25,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, fmt};
 
-use crate::cli::LogFormat;
 use crate::sanitize;
+pub use throttle::Throttle;
 
 /// What is logged when `SSHFOLIO_LOG` does not say: our own lines from
 /// `info`, the SSH library's from `warn` (its `info` lines repeat what a
@@ -35,6 +36,13 @@ const DEFAULT_FILTER: &str = "info,russh=warn,tokio_postgres=warn";
 
 /// Lines a second the SSH library may write; the rest are counted.
 const LIBRARY_LINES_PER_SECOND: u32 = 10;
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// Installs the process-wide subscriber; call once, first thing.
 pub fn init(format: LogFormat) {
@@ -65,38 +73,15 @@ pub fn init(format: LogFormat) {
 
 /// Lines of the SSH library dropped over its rate since the last call.
 pub fn take_dropped() -> u64 {
-    LIBRARY.dropped.swap(0, Ordering::Relaxed)
+    LIBRARY.take_held_back()
 }
 
-/// The SSH library's lines in the current second.
-struct LibraryRate {
-    second: AtomicU64,
-    lines: AtomicU64,
-    dropped: AtomicU64,
-}
-
-static LIBRARY: LibraryRate = LibraryRate {
-    second: AtomicU64::new(0),
-    lines: AtomicU64::new(0),
-    dropped: AtomicU64::new(0),
-};
+/// The SSH library's lines: a few a second.
+static LIBRARY: Throttle = Throttle::new(LIBRARY_LINES_PER_SECOND, Duration::from_secs(1));
 
 /// Whether a line from `target` may be written now.
 fn library_line_allowed(target: &str) -> bool {
-    if !target.starts_with("russh") {
-        return true;
-    }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    if LIBRARY.second.swap(now, Ordering::Relaxed) != now {
-        LIBRARY.lines.store(0, Ordering::Relaxed);
-    }
-    if LIBRARY.lines.fetch_add(1, Ordering::Relaxed) < u64::from(LIBRARY_LINES_PER_SECOND) {
-        return true;
-    }
-    LIBRARY.dropped.fetch_add(1, Ordering::Relaxed);
-    false
+    !target.starts_with("russh") || LIBRARY.allow()
 }
 
 /// Stderr, with every line escaped on its way out (see the module docs).

@@ -12,9 +12,9 @@ use bytes::Bytes;
 use ratatui::layout::Rect;
 use tokio::time::Instant;
 
-use crate::app::form::{Answer, Draft};
 use crate::app::{App, Effect, Flow};
 use crate::content::Content;
+use crate::inbox::{Message, SubmitResult};
 use crate::term::caps::ColorDepth;
 use crate::term::frame::FrameBuf;
 use crate::term::input::{InputEvent, InputParser};
@@ -171,14 +171,14 @@ impl Tui {
 
     /// Carries out the app's terminal effects (their bytes go ahead of the
     /// next frame) and returns the messages it wants sent.
-    pub fn take_effects(&mut self) -> Vec<Draft> {
+    pub fn take_effects(&mut self) -> Vec<Message> {
         let mut drafts = Vec::new();
         for effect in std::mem::take(&mut self.app.effects) {
             match effect {
                 Effect::Copy(text) => self.out.extend(&modes::copy_to_clipboard(&text)),
                 Effect::Mouse(true) => self.out.extend(modes::MOUSE_ON),
                 Effect::Mouse(false) => self.out.extend(modes::MOUSE_OFF),
-                Effect::Send(draft) => drafts.push(draft),
+                Effect::Send(draft) => drafts.push(*draft),
             }
             self.dirty = true;
         }
@@ -186,7 +186,7 @@ impl Tui {
     }
 
     /// The answer to a sent message.
-    pub fn answer(&mut self, answer: Answer) {
+    pub fn answer(&mut self, answer: SubmitResult) {
         self.app.answer(answer);
         self.time_notice();
         self.dirty = true;

@@ -212,7 +212,7 @@ fn terminal_unsafe(text: &str) -> Vec<char> {
 #[test]
 fn owner_output_is_clean_whatever_the_database_holds() {
     let data = tempfile::tempdir().unwrap();
-    let conn = sshfolio::inbox::db::open(&data.path().join("messages.db")).unwrap();
+    let conn = sshfolio::inbox::sqlite::schema::open(&data.path().join("messages.db")).unwrap();
     let evil = "x\x1b[2J\x1b]52;c;ZXZpbA==\x07\u{9b}31m\u{202e}gnp.exe\u{2028}y\x7f";
     conn.execute(
         "INSERT INTO messages (submission_id, received_at, name, contact, body, visitor, key_fingerprint)

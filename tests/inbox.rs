@@ -75,7 +75,8 @@ fn owner_output_never_carries_escape_codes() {
     // A row written by hand, as if the sanitiser had been bypassed.
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    let conn = sshfolio::inbox::db::open(&data.join(sshfolio::inbox::db::FILE)).unwrap();
+    let conn =
+        sshfolio::inbox::sqlite::schema::open(&data.join(sshfolio::inbox::sqlite::FILE)).unwrap();
     conn.execute(
         "INSERT INTO messages (submission_id, received_at, name, contact, body, visitor, key_fingerprint)
          VALUES ('raw', 1700000000, 'Mallory\x1b[2J', 'x\x07', 'copy me \x1b]52;c;ZXZpbA==\x07 and \x1b[2J ring\x07 done', 'v', 'SHA256:\x1b[31mk')",

@@ -9,8 +9,7 @@
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use sshfolio::inbox::db::{ChannelRef, NewMessage, VisitRow};
-use sshfolio::inbox::{Database, Store};
+use sshfolio::inbox::{self, Change, ChannelRef, Database, Message, Visit};
 
 use crate::util::*;
 
@@ -207,15 +206,14 @@ async fn serve_with_an_unusable_url_serves_the_portfolio_and_says_why() {
 /// An SQLite inbox with some of everything: messages (one read), visits
 /// from two visitors, deliveries pending, failed and made.
 async fn sqlite_inbox(data: &std::path::Path) {
-    let store = Store::create(&Database::Sqlite(data.to_path_buf()))
-        .await
-        .unwrap();
+    let store = inbox::connect(&Database::Sqlite(data.to_path_buf())).unwrap();
+    store.prepare().await.unwrap();
     let hook = ChannelRef {
         key: "hook".into(),
         label: "https://hooks.example".into(),
     };
     for i in 0..3i64 {
-        let msg = NewMessage {
+        let msg = Message {
             submission_id: format!("sub-{i}"),
             received_at: 1_700_000_000 + i * 60,
             name: format!("Visitor {i}"),
@@ -223,6 +221,7 @@ async fn sqlite_inbox(data: &std::path::Path) {
             body: format!("message {i}\nsecond line"),
             visitor: "h".into(),
             key_fingerprint: (i == 1).then(|| "SHA256:abc".into()),
+            ..Message::default()
         };
         store
             .insert_message(&msg, 5, std::slice::from_ref(&hook))
@@ -231,34 +230,32 @@ async fn sqlite_inbox(data: &std::path::Path) {
     }
     let list = store.list_messages(false).await.unwrap();
     store
-        .mark_read(Some(list[2].id), 1_700_000_500)
+        .change(Change::Read(list[2].id), 1_700_000_500)
         .await
         .unwrap();
     let due = store
-        .claim_deliveries("hook", 1_700_000_300, 1_700_000_330, 2)
+        .claim("hook", 1_700_000_300, 1_700_000_330, 2)
         .await
-        .unwrap();
+        .unwrap()
+        .due;
     let failed = sshfolio::inbox::Attempt::Failed {
         error: "HTTP 404".into(),
     };
     store
         .record_attempt(
-            due[0].id,
+            due[0].delivery.id,
             1_700_000_301,
             &sshfolio::inbox::Attempt::Delivered,
         )
         .await
         .unwrap();
     store
-        .record_attempt(due[1].id, 1_700_000_302, &failed)
+        .record_attempt(due[1].delivery.id, 1_700_000_302, &failed)
         .await
         .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let visits: Vec<VisitRow> = (0..7)
-        .map(|i| VisitRow {
+    let now = sshfolio::clock::now();
+    let visits: Vec<Visit> = (0..7)
+        .map(|i| Visit {
             started_at: now - 3600 * i,
             duration_ms: 1000 * (i + 1),
             visitor: format!("visitor-{}", i % 2),
@@ -267,11 +264,12 @@ async fn sqlite_inbox(data: &std::path::Path) {
             cols: 80,
             rows: 24,
             sections: "about,projects".into(),
-            left_message: false,
             kind: "tui".into(),
+            ..Visit::default()
         })
         .collect();
     store.record_visits(&visits).await.unwrap();
+    store.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -320,14 +318,13 @@ async fn migrate_copies_everything_once() {
 
     // The pending delivery is the replicas' now: a server with that
     // channel would claim it (the same channel key).
-    let store = Store::open(&Database::from_flags(Some(&url), &data).unwrap())
+    let database = Database::from_flags("--database", Some(&url), &data).unwrap();
+    let store = inbox::open(&database).await.unwrap().unwrap();
+    let due = store
+        .claim("hook", i64::MAX / 2, i64::MAX / 2 + 30, 10)
         .await
         .unwrap()
-        .unwrap();
-    let due = store
-        .claim_deliveries("hook", i64::MAX / 2, i64::MAX / 2 + 30, 10)
-        .await
-        .unwrap();
+        .due;
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].message.name, "Visitor 2");
 }

@@ -7,11 +7,12 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
-use sshfolio::inbox::db::{Attempt, ChannelRef, NewMessage, Stored, VisitRow, VisitStats};
+use sshfolio::clock;
 use sshfolio::inbox::{
-    Database, Inbox, Policy, Store, Submission, SubmitResult, Visit, VisitKind, Writer,
+    self, Attempt, Backlog, Change, ChannelRef, Database, DeliveryState, Inbox, InboxTasks,
+    Message, Policy, Store, Stored, SubmitResult, Visit, VisitKind, VisitStats,
 };
 
 /// Defines each test twice: `sqlite::NAME` and `postgres::NAME`.
@@ -56,8 +57,9 @@ on_both_stores!(
     messages_wake_delivery_and_are_claimed_once,
 );
 
-fn msg(id: &str, at: i64, visitor: &str, key: Option<&str>) -> NewMessage {
-    NewMessage {
+/// A message as the store takes it: checked, hashed, timed.
+fn msg(id: &str, at: i64, visitor: &str, key: Option<&str>) -> Message {
+    Message {
         submission_id: id.into(),
         received_at: at,
         name: "Ada".into(),
@@ -65,49 +67,50 @@ fn msg(id: &str, at: i64, visitor: &str, key: Option<&str>) -> NewMessage {
         body: format!("message {id}"),
         visitor: visitor.into(),
         key_fingerprint: key.map(String::from),
+        ..Message::default()
     }
 }
 
-fn submission(id: &str, message: &str) -> Submission {
-    Submission {
+/// A message as the form sends it.
+fn submission(id: &str, body: &str) -> Message {
+    Message {
         submission_id: id.into(),
         name: "Ada".into(),
         contact: "ada@example.com".into(),
-        message: message.into(),
+        body: body.into(),
         peer: Some("198.51.100.4".parse().unwrap()),
-        key_fingerprint: None,
+        ..Message::default()
     }
 }
 
-fn visit_row(started_at: i64, duration_ms: i64) -> VisitRow {
-    VisitRow {
+fn visit_row(started_at: i64, duration_ms: i64) -> Visit {
+    Visit {
         started_at,
         duration_ms,
         visitor: "v".into(),
-        client: String::new(),
-        term: String::new(),
-        cols: 0,
-        rows: 0,
-        sections: String::new(),
-        left_message: false,
         kind: "plain".into(),
+        ..Visit::default()
     }
 }
 
-async fn store(database: &Database) -> Store {
-    Store::create(database).await.unwrap()
+async fn store(database: &Database) -> Arc<dyn Store> {
+    let store = inbox::connect(database).unwrap();
+    store.prepare().await.unwrap();
+    store
 }
 
 /// Every queued write finished and the handle gone.
-async fn close(inbox: Inbox, writer: Writer) {
+async fn close(inbox: Inbox, tasks: InboxTasks) {
     drop(inbox);
-    assert!(writer.flush(Duration::from_secs(10)).await);
-    let finished = tokio::task::spawn_blocking(move || writer.finish(Duration::from_secs(10)));
-    assert!(finished.await.unwrap());
+    assert!(tasks.finish(Duration::from_secs(10)).await);
 }
 
-async fn count(store: &Store) -> usize {
+async fn count(store: &Arc<dyn Store>) -> usize {
     store.list_messages(false).await.unwrap().len()
+}
+
+async fn stats(store: &Arc<dyn Store>, since: i64, sections: &[&str]) -> VisitStats {
+    store.visit_stats(since, sections).await.unwrap()
 }
 
 async fn same_submission_is_stored_once(database: Database) {
@@ -187,28 +190,33 @@ async fn lists_newest_first_and_marks_read(database: Database) {
         store.insert_message(&m, 5, &[]).await.unwrap();
     }
     let all = store.list_messages(false).await.unwrap();
-    let bodies: Vec<&str> = all.iter().map(|m| m.message.as_str()).collect();
+    let bodies: Vec<&str> = all.iter().map(|m| m.body.as_str()).collect();
     assert_eq!(bodies, ["message s1", "message s2", "message s0"]);
-    assert_eq!(all[0].received_at, "1970-01-01T00:05:00Z");
+    assert_eq!(clock::rfc3339(all[0].received_at), "1970-01-01T00:05:00Z");
     assert!(store.message_exists(all[0].id).await.unwrap());
     assert!(!store.message_exists(all[0].id + 100).await.unwrap());
-    assert_eq!(store.mark_read(Some(all[0].id), 5000).await.unwrap(), 1);
+    let id = all[0].id;
+    assert_eq!(store.change(Change::Read(id), 5000).await.unwrap(), 1);
     assert_eq!(
-        store.mark_read(Some(all[0].id), 5000).await.unwrap(),
+        store.change(Change::Read(id), 5000).await.unwrap(),
         0,
         "already read"
     );
     assert_eq!(store.list_messages(true).await.unwrap().len(), 2);
-    assert_eq!(store.mark_read(None, 5000).await.unwrap(), 2);
+    assert_eq!(store.change(Change::AllRead, 5000).await.unwrap(), 2);
     assert!(store.list_messages(true).await.unwrap().is_empty());
     let all = store.list_messages(false).await.unwrap();
-    assert!(all.iter().all(|m| m.read));
-    assert_eq!(store.messages_since(200).await.unwrap(), 2);
+    assert!(all.iter().all(|m| m.read_at == Some(5000)));
+    assert_eq!(store.change(Change::Unread(id), 0).await.unwrap(), 1);
+    assert_eq!(store.list_messages(true).await.unwrap().len(), 1);
+    assert!(store.change(Change::Delete(id), 0).await.unwrap() == 1);
+    assert!(!store.message_exists(id).await.unwrap());
+    assert_eq!(store.messages_since(200).await.unwrap(), 1);
 }
 
 async fn records_and_adds_up_visits(database: Database) {
     let store = store(&database).await;
-    let visit = VisitRow {
+    let visit = Visit {
         started_at: 86_400 * 3 + 5,
         duration_ms: 61_400,
         visitor: "h".into(),
@@ -219,8 +227,9 @@ async fn records_and_adds_up_visits(database: Database) {
         sections: "about,projects".into(),
         left_message: true,
         kind: "tui".into(),
+        ..Visit::default()
     };
-    let other = VisitRow {
+    let other = Visit {
         started_at: 86_400 * 3 + 50,
         duration_ms: 1_000,
         visitor: "i".into(),
@@ -229,12 +238,12 @@ async fn records_and_adds_up_visits(database: Database) {
         kind: "exec json".into(),
         ..visit.clone()
     };
-    let late = VisitRow {
+    let late = Visit {
         started_at: 86_400 * 4 + 1,
         duration_ms: 7_300_000,
         ..visit.clone()
     };
-    let short = VisitRow {
+    let short = Visit {
         started_at: 86_400 * 4 + 2,
         duration_ms: 500,
         visitor: "j".into(),
@@ -244,12 +253,9 @@ async fn records_and_adds_up_visits(database: Database) {
         .record_visits(&[visit, other, late, short])
         .await
         .unwrap();
-    let stats = store
-        .visit_stats(0, &["about", "projects", "contact"])
-        .await
-        .unwrap();
+    let got = stats(&store, 0, &["about", "projects", "contact"]).await;
     assert_eq!(
-        stats,
+        got,
         VisitStats {
             visits: 4,
             visitors: 3,
@@ -265,24 +271,24 @@ async fn records_and_adds_up_visits(database: Database) {
             kinds: vec![("tui".into(), 3), ("exec json".into(), 1)],
         }
     );
-    let since_day_5 = store.visit_stats(86_400 * 4, &["about"]).await.unwrap();
+    let since_day_5 = stats(&store, 86_400 * 4, &["about"]).await;
     // Over an hour, the median is to the minute.
     assert_eq!((since_day_5.visits, since_day_5.median_ms), (2, 7_260_000));
     assert_eq!(
-        store.visit_stats(86_400 * 5, &["about"]).await.unwrap(),
+        stats(&store, 86_400 * 5, &["about"]).await,
         VisitStats::default()
     );
 }
 
 async fn old_visits_are_pruned_in_batches(database: Database) {
     let store = store(&database).await;
-    let rows: Vec<VisitRow> = (0..25).map(|i| visit_row(i * 100, 1)).collect();
+    let rows: Vec<Visit> = (0..25).map(|i| visit_row(i * 100, 1)).collect();
     store.record_visits(&rows).await.unwrap();
     assert_eq!(store.prune_visits(2000, 8).await.unwrap(), 8);
     assert_eq!(store.prune_visits(2000, 8).await.unwrap(), 8);
     assert_eq!(store.prune_visits(2000, 8).await.unwrap(), 4);
     assert_eq!(store.prune_visits(2000, 8).await.unwrap(), 0);
-    assert_eq!(store.visit_stats(0, &[]).await.unwrap().visits, 5);
+    assert_eq!(stats(&store, 0, &[]).await.visits, 5);
 }
 
 async fn outbox_claims_lease_retry_and_redeliver(database: Database) {
@@ -315,145 +321,126 @@ async fn outbox_claims_lease_retry_and_redeliver(database: Database) {
         )
         .await
         .unwrap();
-    assert_eq!(store.next_due("k").await.unwrap(), Some(100));
-    let due = store.claim_deliveries("k", 100, 130, 10).await.unwrap();
+    let claim = store.claim("k", 100, 130, 10).await.unwrap();
+    let due = claim.due;
     assert_eq!((due.len(), due[0].message.id), (1, id));
     assert_eq!(due[0].message.body, "message new");
     // Leased: not claimed twice, until the lease runs out.
-    assert!(
-        store
-            .claim_deliveries("k", 101, 131, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(store.next_due("k").await.unwrap(), Some(130));
+    let again = store.claim("k", 101, 131, 10).await.unwrap();
+    assert!(again.due.is_empty());
+    assert_eq!(again.next_due, Some(130));
     assert_eq!(
-        store
-            .claim_deliveries("k", 130, 160, 10)
-            .await
-            .unwrap()
-            .len(),
+        store.claim("k", 130, 160, 10).await.unwrap().due.len(),
         1,
         "a lease that ran out is taken over"
     );
-    store
-        .record_attempt(
-            due[0].id,
-            132,
-            &Attempt::Retry {
-                at: 140,
-                error: "HTTP 503".into(),
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(store.next_due("k").await.unwrap(), Some(140));
-    let retried = store.claim_deliveries("k", 140, 170, 10).await.unwrap();
-    assert_eq!(retried[0].attempts, 1);
-    store
-        .record_attempt(
-            due[0].id,
-            141,
-            &Attempt::Failed {
-                error: "HTTP 404".into(),
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(store.next_due("k").await.unwrap(), None);
+    let delivery = due[0].delivery.id;
+    let retry = Attempt::Retry {
+        at: 140,
+        error: "HTTP 503".into(),
+    };
+    store.record_attempt(delivery, 132, &retry).await.unwrap();
+    let retried = store.claim("k", 140, 170, 10).await.unwrap();
+    assert_eq!(retried.due[0].delivery.attempts, 1);
+    let failed = Attempt::Failed {
+        error: "HTTP 404".into(),
+    };
+    store.record_attempt(delivery, 141, &failed).await.unwrap();
+    assert_eq!(store.claim("k", 141, 171, 10).await.unwrap().next_due, None);
     let listed = store.list_messages(false).await.unwrap();
-    let states: Vec<(&str, &str)> = listed[0]
+    let states: Vec<(&str, DeliveryState)> = listed[0]
         .deliveries
         .iter()
-        .map(|d| (d.channel.as_str(), d.state.as_str()))
+        .map(|d| (d.channel.as_str(), d.state))
         .collect();
     assert_eq!(
         states,
         [
-            ("https://hooks.example", "failed"),
-            ("ntfy.example", "pending")
+            ("https://hooks.example", DeliveryState::Failed),
+            ("ntfy.example", DeliveryState::Pending)
         ]
     );
     assert_eq!(
         listed[0].deliveries[0].last_error.as_deref(),
         Some("HTTP 404")
     );
+    let backlog = |channel: &str, pending, failed| Backlog {
+        channel: channel.into(),
+        pending,
+        failed,
+    };
     assert_eq!(
         store.backlog().await.unwrap(),
         [
-            ("https://hooks.example".to_string(), 0, 1),
-            ("ntfy.example".to_string(), 1, 0)
+            backlog("https://hooks.example", 0, 1),
+            backlog("ntfy.example", 1, 0)
         ]
     );
-    assert_eq!(store.redeliver(id, 200).await.unwrap(), 1);
-    let again = store.claim_deliveries("k", 200, 230, 10).await.unwrap();
-    assert_eq!(
-        (again.len(), again[0].attempts, again[0].created_at),
-        (1, 0, 200)
-    );
+    assert_eq!(store.change(Change::Redeliver(id), 200).await.unwrap(), 1);
+    let again = store.claim("k", 200, 230, 10).await.unwrap().due;
+    let d = &again[0].delivery;
+    assert_eq!((again.len(), d.attempts, d.created_at), (1, 0, 200));
     store
-        .record_attempt(again[0].id, 201, &Attempt::Delivered)
+        .record_attempt(d.id, 201, &Attempt::Delivered)
         .await
         .unwrap();
-    assert_eq!(store.redeliver(id, 300).await.unwrap(), 0);
+    assert_eq!(store.change(Change::Redeliver(id), 300).await.unwrap(), 0);
 }
 
 async fn visitor_key_is_made_once(database: Database) {
-    let stores = futures_join(&database).await;
-    let key = stores[0].visitor_key();
-    assert!(stores.iter().all(|s| s.visitor_key() == key));
+    let keys = keys_at_once(&database).await;
+    let key = keys[0];
+    assert!(keys.iter().all(|k| *k == key));
     assert_ne!(key, [0; 32]);
-    drop(stores);
-    assert_eq!(store(&database).await.visitor_key(), key);
+    assert_eq!(store(&database).await.prepare().await.unwrap(), key);
 }
 
-/// Four stores opened at once on an empty database: migrated once, one
+/// Four stores prepared at once on an empty database: migrated once, one
 /// key.
-async fn futures_join(database: &Database) -> Vec<Store> {
+async fn keys_at_once(database: &Database) -> Vec<[u8; 32]> {
     let opening: Vec<_> = (0..4)
         .map(|_| {
             let database = database.clone();
-            tokio::spawn(async move { Store::create(&database).await.unwrap() })
+            tokio::spawn(async move { inbox::connect(&database).unwrap().prepare().await.unwrap() })
         })
         .collect();
-    let mut stores = Vec::new();
-    for store in opening {
-        stores.push(store.await.unwrap());
+    let mut keys = Vec::new();
+    for key in opening {
+        keys.push(key.await.unwrap());
     }
-    stores
+    keys
 }
 
 async fn stores_sanitised_text(database: Database) {
-    let (inbox, writer) = Inbox::start(&database, Policy::default());
+    let (inbox, tasks) = Inbox::start(&database, Policy::default());
     let mut s = submission(
         "aa11",
         "hi\x1b]52;c;aGVsbG8=\x07 there\x1b[2J\x07\nbye\tnow",
     );
     s.name = "Ada\x1b[31m Lovelace\u{202e}".into();
     assert_eq!(inbox.submit(s).await, SubmitResult::Sent);
-    close(inbox, writer).await;
+    close(inbox, tasks).await;
     let list = store(&database).await.list_messages(false).await.unwrap();
     assert_eq!(list[0].name, "Ada Lovelace");
-    assert_eq!(list[0].message, "hi there\nbye\tnow");
+    assert_eq!(list[0].body, "hi there\nbye\tnow");
 }
 
 async fn concurrent_presses_store_one_message(database: Database) {
-    let (inbox, writer) = Inbox::start(&database, Policy::default());
+    let (inbox, tasks) = Inbox::start(&database, Policy::default());
     let inbox = Arc::new(inbox);
-    let tasks: Vec<_> = (0..32)
+    let presses: Vec<_> = (0..32)
         .map(|_| {
             let inbox = inbox.clone();
             tokio::spawn(async move { inbox.submit(submission("same-id", "hello")).await })
         })
         .collect();
-    for task in tasks {
+    for task in presses {
         assert_eq!(task.await.unwrap(), SubmitResult::Sent);
     }
     // Thirty-two different messages from one address: five get in.
     let sent = submit_many(&inbox, 0..32).await;
     assert_eq!(sent, 4, "one slot was taken by the first message");
-    close(Arc::into_inner(inbox).unwrap(), writer).await;
+    close(Arc::into_inner(inbox).unwrap(), tasks).await;
     assert_eq!(count(&store(&database).await).await, 5);
 }
 
@@ -481,18 +468,18 @@ async fn submit_many(inbox: &Arc<Inbox>, ids: std::ops::Range<u32>) -> usize {
 /// second process) would be: one visitor's twenty submissions through
 /// both at once store exactly five.
 async fn two_inboxes_on_one_store_hold_one_limit(database: Database) {
-    let (a, a_writer) = Inbox::start(&database, Policy::default());
-    let (b, b_writer) = Inbox::start(&database, Policy::default());
+    let (a, a_tasks) = Inbox::start(&database, Policy::default());
+    let (b, b_tasks) = Inbox::start(&database, Policy::default());
     let (a, b) = (Arc::new(a), Arc::new(b));
     let (through_a, through_b) = tokio::join!(submit_many(&a, 0..10), submit_many(&b, 10..20));
     assert_eq!(through_a + through_b, 5, "{through_a} + {through_b}");
-    close(Arc::into_inner(a).unwrap(), a_writer).await;
-    close(Arc::into_inner(b).unwrap(), b_writer).await;
+    close(Arc::into_inner(a).unwrap(), a_tasks).await;
+    close(Arc::into_inner(b).unwrap(), b_tasks).await;
     assert_eq!(count(&store(&database).await).await, 5);
 }
 
 async fn refuses_invalid_submissions(database: Database) {
-    let (inbox, writer) = Inbox::start(&database, Policy::default());
+    let (inbox, tasks) = Inbox::start(&database, Policy::default());
     assert_eq!(
         inbox.submit(submission("x1", "   ")).await,
         SubmitResult::Invalid
@@ -512,29 +499,29 @@ async fn refuses_invalid_submissions(database: Database) {
         inbox.submit(submission("x4", &"m".repeat(2001))).await,
         SubmitResult::Invalid
     );
-    close(inbox, writer).await;
+    close(inbox, tasks).await;
     assert_eq!(count(&store(&database).await).await, 1);
 }
 
 fn visit(i: u64) -> Visit {
     Visit {
-        started: UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i),
-        duration: Duration::from_millis(i),
+        started_at: 1_700_000_000 + i as i64,
+        duration_ms: i as i64,
         peer: Some(IpAddr::from([10, 0, (i / 256) as u8, (i % 256) as u8])),
         client: "SSH-2.0-test\x1b[2J".into(),
         term: "xterm".into(),
         cols: 80,
         rows: 24,
-        sections: vec!["about"],
-        left_message: false,
-        kind: VisitKind::Tui,
+        sections: "about".into(),
+        kind: VisitKind::Tui.label(),
+        ..Visit::default()
     }
 }
 
 /// 1,500 sessions ending at once around a message: every visit written
 /// (in batches), the message durable, each visitor counted once.
 async fn a_flood_of_visits_is_written_and_messages_stay_durable(database: Database) {
-    let (inbox, writer) = Inbox::start(&database, Policy::default());
+    let (inbox, tasks) = Inbox::start(&database, Policy::default());
     for i in 0..1000 {
         inbox.record_visit(visit(i));
     }
@@ -548,12 +535,12 @@ async fn a_flood_of_visits_is_written_and_messages_stay_durable(database: Databa
     // The same address twice more: still 1,500 visitors.
     inbox.record_visit(visit(7));
     inbox.record_visit(visit(8));
-    close(inbox, writer).await;
+    close(inbox, tasks).await;
     let store = store(&database).await;
-    let stats = store.visit_stats(0, &["about"]).await.unwrap();
-    assert_eq!((stats.visits, stats.visitors), (1502, 1500));
+    let got = stats(&store, 0, &["about"]).await;
+    assert_eq!((got.visits, got.visitors), (1502, 1500));
     // Cleaned before it was stored.
-    assert_eq!(stats.clients, [("test".to_string(), 1502)]);
+    assert_eq!(got.clients, [("test".to_string(), 1502)]);
     assert_eq!(count(&store).await, 1);
 }
 
@@ -567,7 +554,7 @@ async fn messages_wake_delivery_and_are_claimed_once(database: Database) {
         }],
         ..Policy::default()
     };
-    let (inbox, writer) = Inbox::start(&database, policy);
+    let (inbox, tasks) = Inbox::start(&database, policy);
     let mut stored = inbox.stored_messages();
     stored.borrow_and_update();
     assert_eq!(
@@ -586,8 +573,8 @@ async fn messages_wake_delivery_and_are_claimed_once(database: Database) {
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(first.due.len() + second.due.len(), 1, "claimed once");
     let due = first.due.iter().chain(&second.due).next().unwrap();
-    inbox.attempted(due.id, Attempt::Delivered);
-    close(inbox, writer).await;
+    inbox.attempted(due.delivery.id, Attempt::Delivered).await;
+    close(inbox, tasks).await;
     let list = store(&database).await.list_messages(false).await.unwrap();
-    assert_eq!(list[0].deliveries[0].state, "delivered");
+    assert_eq!(list[0].deliveries[0].state, DeliveryState::Delivered);
 }

@@ -4,11 +4,10 @@
 //! an [`Effect`](super::Effect) the session carries out, and the answer
 //! comes back through [`Form::answer`].
 
-use std::time::Duration;
-
 use rand::RngExt;
 
 use super::field::TextField;
+use crate::inbox::{Message, SubmitResult};
 use crate::message::{MAX_CONTACT, MAX_MESSAGE, MAX_NAME};
 use crate::term::input::{Key, KeyEvent};
 
@@ -46,23 +45,6 @@ pub enum Status {
     Failed,
 }
 
-/// The visitor's message on its way out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Draft {
-    pub submission_id: String,
-    pub name: String,
-    pub contact: String,
-    pub message: String,
-}
-
-/// What the inbox said about a sent draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    Sent,
-    Limited(Duration),
-    Failed,
-}
-
 /// Everything of the form a frame depends on, cheap to copy and compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormLook {
@@ -79,8 +61,8 @@ pub enum Outcome {
     Stay,
     /// Leave the form (the draft is gone).
     Close,
-    /// Send this draft.
-    Send(Draft),
+    /// Send this message.
+    Send(Box<Message>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,23 +207,24 @@ impl Form {
             return Outcome::Stay;
         }
         self.status = Status::Sending;
-        Outcome::Send(Draft {
+        Outcome::Send(Box::new(Message {
             submission_id: self.submission_id.clone(),
             name: self.name.text().trim().to_string(),
             contact: self.contact.text().trim().to_string(),
-            message: self.message.text().trim().to_string(),
-        })
+            body: self.message.text().trim().to_string(),
+            ..Message::default()
+        }))
     }
 
     /// Takes the inbox's answer for a draft that is not stored: the draft
     /// stays on screen, and a later Send retries with the same id.
-    pub fn answer(&mut self, answer: Answer) {
+    pub fn answer(&mut self, answer: SubmitResult) {
         self.status = match answer {
-            Answer::Sent => Status::Editing,
-            Answer::Limited(wait) => Status::Limited {
+            SubmitResult::Sent => Status::Editing,
+            SubmitResult::Limited(wait) => Status::Limited {
                 minutes: wait.as_secs().div_ceil(60).max(1),
             },
-            Answer::Failed => Status::Failed,
+            SubmitResult::Invalid | SubmitResult::Failed => Status::Failed,
         };
     }
 }
@@ -302,7 +285,7 @@ mod tests {
             panic!("should send");
         };
         assert_eq!(draft.name, "Ada");
-        assert_eq!(draft.message, "Hello");
+        assert_eq!(draft.body, "Hello");
         assert_eq!(draft.submission_id.len(), 32);
         assert_eq!(f.status, Status::Sending);
         assert_eq!(
@@ -322,14 +305,14 @@ mod tests {
         let Outcome::Send(first) = f.key(KeyEvent::ctrl('s')) else {
             panic!()
         };
-        f.answer(Answer::Failed);
+        f.answer(SubmitResult::Failed);
         assert_eq!(f.status, Status::Failed);
         assert_eq!(f.message.text(), "Hello");
         let Outcome::Send(second) = f.key(KeyEvent::ctrl('s')) else {
             panic!()
         };
         assert_eq!(first.submission_id, second.submission_id);
-        f.answer(Answer::Limited(Duration::from_secs(61)));
+        f.answer(SubmitResult::Limited(std::time::Duration::from_secs(61)));
         assert_eq!(f.status, Status::Limited { minutes: 2 });
         assert_ne!(Form::new().submission_id, first.submission_id);
     }

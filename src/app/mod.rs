@@ -9,11 +9,12 @@ pub mod form;
 mod geometry;
 mod section;
 
-use form::{Answer, Draft, Form, FormLook};
+use form::{Form, FormLook};
 use geometry::Motion;
 pub use geometry::{Geometry, Hit, Measure};
 pub use section::{Section, View};
 
+use crate::inbox::{Message, SubmitResult};
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub enum Effect {
     /// Switch mouse reporting on or off.
     Mouse(bool),
     /// Store this message; the answer comes back through `App::answer`.
-    Send(Draft),
+    Send(Box<Message>),
 }
 
 /// Everything a frame depends on, cheap to copy: `handle` compares it
@@ -259,9 +260,9 @@ impl App {
     }
 
     /// The inbox's answer to the draft sent from the form.
-    pub fn answer(&mut self, answer: Answer) {
+    pub fn answer(&mut self, answer: SubmitResult) {
         match answer {
-            Answer::Sent => {
+            SubmitResult::Sent => {
                 self.form = None;
                 self.sent = true;
                 self.notice = Some(Notice::Sent);

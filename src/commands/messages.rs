@@ -6,58 +6,36 @@
 //! terminal.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{block_on, print};
 use crate::cli::{MessagesArgs, StoreArgs};
-use crate::inbox::{Database, Store};
-use crate::owner::report::messages::{messages, now};
-use crate::text::counted;
+use crate::inbox::{self, Database, Store};
+use crate::report::messages::{Inboxed, mark_read, messages, redeliver};
 
 pub fn run(args: &MessagesArgs) -> Result<ExitCode> {
     let text = block_on(async {
         let (database, store) = open(&args.store).await?;
-        match args.redeliver {
-            Some(id) => redeliver(&database, store, id).await,
-            None => {
-                messages(
-                    &database,
-                    store.as_ref(),
-                    args.json,
-                    args.unread,
-                    args.mark_read,
-                )
-                .await
-            }
+        let inbox = Inboxed {
+            store: store.as_deref(),
+            label: &database.label(),
+        };
+        match (args.redeliver, args.mark_read) {
+            (Some(id), _) => redeliver(&inbox, id).await,
+            (None, Some(mark)) => mark_read(&inbox, mark).await,
+            (None, None) => messages(&inbox, args.json, args.unread).await,
         }
     })?;
     print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--redeliver ID`: the message's failed notifications, queued again.
-async fn redeliver(database: &Database, store: Option<Store>, id: i64) -> Result<String> {
-    let Some(store) = store else {
-        bail!("no messages yet in {}", database.label());
-    };
-    if !store.message_exists(id).await? {
-        bail!("there is no message #{id}");
-    }
-    let n = store.redeliver(id, now()).await?;
-    if n == 0 {
-        bail!("message #{id} has no failed notifications");
-    }
-    Ok(format!(
-        "queued {} of message #{id} again; a running server sends them within seconds\n",
-        counted(n as usize, "notification")
-    ))
-}
-
 /// The database the flags name, opened; `None` when it is SQLite and no
 /// message or visit was ever stored.
-pub(super) async fn open(args: &StoreArgs) -> Result<(Database, Option<Store>)> {
-    let database = args.database().map_err(anyhow::Error::msg)?;
-    let store = Store::open(&database).await?;
+pub(super) async fn open(args: &StoreArgs) -> Result<(Database, Option<Arc<dyn Store>>)> {
+    let database = args.database()?;
+    let store = inbox::open(&database).await?;
     Ok((database, store))
 }

@@ -15,9 +15,7 @@ use crate::inbox::postgres::{PgStore, import};
 use crate::text::counted;
 
 pub fn run(args: &MigrateArgs) -> Result<ExitCode> {
-    let Database::Postgres(pg) = Database::from_flags(Some(&args.to), &args.data)
-        .map_err(|e| anyhow::anyhow!(e.replace("--database", "--to")))?
-    else {
+    let Database::Postgres(pg) = Database::from_flags("--to", Some(&args.to), &args.data)? else {
         bail!("--to: give the PostgreSQL database to copy into (postgres://…)");
     };
     let copied = block_on(async {
@@ -32,7 +30,7 @@ pub fn run(args: &MigrateArgs) -> Result<ExitCode> {
             1 => "1 pending delivery".to_string(),
             n => format!("{n} pending deliveries"),
         },
-        args.data.join(crate::inbox::db::FILE).display(),
+        args.data.join(crate::inbox::sqlite::FILE).display(),
         pg.label,
         if copied.skipped > 0 {
             format!(

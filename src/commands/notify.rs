@@ -5,15 +5,14 @@
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow, bail};
 
 use super::messages::open;
 use super::{EXIT_FAILURE, print};
 use crate::cli::{NotifyArgs, NotifyCommand, NotifyTestArgs, StoreArgs};
-use crate::content;
 use crate::notify::{Channels, Notification, Outcome, Sender, signing_key};
+use crate::{clock, content};
 
 pub fn run(command: &NotifyCommand) -> Result<ExitCode> {
     match command {
@@ -49,8 +48,12 @@ async fn backlog(args: &StoreArgs) -> String {
         Ok((_, rows)) if rows.is_empty() => String::new(),
         Ok((database, rows)) => {
             let mut out = format!("\nnot yet delivered, in {}:\n", database.label());
-            for (channel, pending, failed) in rows {
-                let _ = writeln!(out, "  {channel}  {pending} pending, {failed} failed");
+            for row in rows {
+                let _ = writeln!(
+                    out,
+                    "  {}  {} pending, {} failed",
+                    row.channel, row.pending, row.failed
+                );
             }
             out.push_str(
                 "  (sshfolio messages shows which; --redeliver ID queues failed ones again)\n",
@@ -70,10 +73,7 @@ fn test(args: &NotifyTestArgs) -> Result<ExitCode> {
     if channels.is_empty() {
         bail!("no channels: give --notify URL (or set SSHFOLIO_NOTIFY)");
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let notification = Notification::test(now);
+    let notification = Notification::test(clock::now());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -20,9 +20,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::app::App;
-use crate::app::form::Answer;
 use crate::cli::PreviewArgs;
 use crate::content::{self, Content};
+use crate::inbox::SubmitResult;
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
 use crate::term::size::{self, Size};
@@ -146,7 +146,7 @@ async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) ->
         }
         // The preview stores nothing: a message "sent" here goes nowhere.
         for _draft in tui.take_effects() {
-            tui.answer(Answer::Sent);
+            tui.answer(SubmitResult::Sent);
         }
         if tui.dirty() {
             write(&tui.frame())?;

@@ -19,10 +19,9 @@ use super::notify;
 
 use crate::cli::ServeArgs;
 use crate::content::{self, Content};
-use crate::inbox::Database;
 use crate::inbox::{Inbox, Policy};
 use crate::notify::{Channels, Sender, worker};
-use crate::owner::Owner;
+use crate::server::owner::Owner;
 use crate::server::{self, Limits, Settings, host_key, ops, ssh_config};
 use crate::session::{ContentSource, SessionLimits, Shared};
 use crate::telemetry;
@@ -59,9 +58,8 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     };
     // The PostgreSQL inbox starts its tasks on the runtime.
     let entered = runtime.enter();
-    let database = args.store.database();
-    let (inbox, writer) = match &database {
-        Ok(database) => Inbox::start(database, policy),
+    let (inbox, inbox_tasks) = match args.store.database() {
+        Ok(database) => Inbox::start(&database, policy),
         // The portfolio needs no database: it is served, and Send says
         // the message could not be saved.
         Err(e) => {
@@ -69,8 +67,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
             Inbox::without_store()
         }
     };
-    let database = database.ok();
-    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user, database.clone()));
+    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user));
     drop(entered);
     let delivery = Delivery {
         channels,
@@ -85,18 +82,13 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         owner,
     };
     let served = runtime.block_on(async {
-        let served = serve(args, shared, replace, &delivery, (metrics, database)).await;
-        if !writer.flush(INBOX_DRAIN).await {
+        let served = serve(args, shared, replace, &delivery, metrics).await;
+        if !inbox_tasks.finish(INBOX_DRAIN).await {
             tracing::error!("the inbox did not finish its queued writes in time");
         }
         served
     });
-    // Dropping the runtime drops every session's inbox handle; the SQLite
-    // writer then finishes what is queued and stops.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    if !writer.finish(INBOX_DRAIN) {
-        tracing::error!("the inbox did not finish its queued writes in time");
-    }
     served?;
     Ok(ExitCode::SUCCESS)
 }
@@ -135,7 +127,7 @@ async fn serve(
     shared: Shared,
     replace: watch::Sender<Arc<Content>>,
     delivery: &Delivery,
-    (metrics, database): (Option<PrometheusHandle>, Option<Database>),
+    metrics: Option<PrometheusHandle>,
 ) -> Result<()> {
     let key = host_key::load_or_create(&args.keys)?;
     let fingerprint = host_key::fingerprint(&key);
@@ -165,13 +157,7 @@ async fn serve(
                 .iter()
                 .map(|c| (c.label.clone(), c.target.kind()))
                 .collect();
-            let ops = ops::Ops::new(
-                handle,
-                shared.inbox.clone(),
-                shutdown.clone(),
-                database,
-                channels,
-            );
+            let ops = ops::Ops::new(handle, shared.inbox.clone(), shutdown.clone(), channels);
             tracing::info!("metrics on http://{bound}/metrics (and /healthz, /readyz)");
             Some(tokio::spawn(ops::serve(listener, ops)))
         }
@@ -192,6 +178,7 @@ async fn serve(
             &delivery.sender,
             &shutdown,
             workers,
+            Duration::from_millis(args.notify_look_ms),
         );
     }
     tokio::spawn(stop_on_signal(shutdown.clone()));

@@ -11,12 +11,12 @@ use anyhow::Result;
 use super::messages::open;
 use super::{block_on, print};
 use crate::cli::StatsArgs;
-use crate::owner::report::stats::stats;
+use crate::report::stats::stats;
 
 pub fn run(args: &StatsArgs) -> Result<ExitCode> {
     let text = block_on(async {
         let (_, store) = open(&args.store).await?;
-        stats(store.as_ref(), args.days).await
+        stats(store.as_deref(), args.days).await
     })?;
     print(&text)?;
     Ok(ExitCode::SUCCESS)

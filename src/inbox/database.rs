@@ -6,17 +6,40 @@
 
 use std::path::{Path, PathBuf};
 
+/// The SQLite database file inside the data directory.
+pub const FILE: &str = "messages.db";
+
 /// The inbox's database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     /// The data directory holding `messages.db` and `visitor.key`.
     Sqlite(PathBuf),
-    Postgres(Postgres),
+    Postgres(PgUrl),
+}
+
+/// Why a database URL was refused; each names the flag it came from and
+/// never the password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("{flag}: not a URL ({reason})")]
+    NotAUrl { flag: &'static str, reason: String },
+    #[error(
+        "{flag}: `{scheme}://` is not a database this knows (postgres://…; leave it out for SQLite in --data)"
+    )]
+    UnknownScheme { flag: &'static str, scheme: String },
+    #[error("{flag} {label}: {reason}")]
+    Invalid {
+        flag: &'static str,
+        label: String,
+        reason: String,
+    },
+    #[error("{flag} {label}: the URL names no database")]
+    NoDatabase { flag: &'static str, label: String },
 }
 
 /// A PostgreSQL server and database, as tokio-postgres takes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Postgres {
+pub struct PgUrl {
     /// The URL as given (with its password).
     pub url: String,
     /// `postgres://host:port/db`: what logs may show.
@@ -24,29 +47,37 @@ pub struct Postgres {
 }
 
 impl Database {
-    /// From `--database` (if given) and `--data`. The error is one line
-    /// naming the flag, without the password.
-    pub fn from_flags(url: Option<&str>, data: &Path) -> Result<Database, String> {
+    /// From the URL given with `flag` (if any) and `--data`.
+    pub fn from_flags(
+        flag: &'static str,
+        url: Option<&str>,
+        data: &Path,
+    ) -> Result<Database, UrlError> {
         let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
             return Ok(Database::Sqlite(data.to_path_buf()));
         };
-        let parsed = url::Url::parse(url).map_err(|e| format!("--database: not a URL ({e})"))?;
+        let parsed = url::Url::parse(url).map_err(|e| UrlError::NotAUrl {
+            flag,
+            reason: e.to_string(),
+        })?;
         if !matches!(parsed.scheme(), "postgres" | "postgresql") {
-            return Err(format!(
-                "--database: `{}://` is not a database this knows (postgres://…; leave it out for SQLite in --data)",
-                parsed.scheme()
-            ));
+            return Err(UrlError::UnknownScheme {
+                flag,
+                scheme: parsed.scheme().to_string(),
+            });
         }
-        let config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e| format!("--database {}: {e}", label(&parsed)))?;
+        let config: tokio_postgres::Config = url.parse().map_err(|e| UrlError::Invalid {
+            flag,
+            label: label(&parsed),
+            reason: format!("{e}"),
+        })?;
         if config.get_dbname().is_none() {
-            return Err(format!(
-                "--database {}: the URL names no database",
-                label(&parsed)
-            ));
+            return Err(UrlError::NoDatabase {
+                flag,
+                label: label(&parsed),
+            });
         }
-        Ok(Database::Postgres(Postgres {
+        Ok(Database::Postgres(PgUrl {
             url: url.to_string(),
             label: label(&parsed),
         }))
@@ -55,7 +86,7 @@ impl Database {
     /// What logs and errors may show.
     pub fn label(&self) -> String {
         match self {
-            Database::Sqlite(data) => data.join(super::db::FILE).display().to_string(),
+            Database::Sqlite(data) => data.join(FILE).display().to_string(),
             Database::Postgres(pg) => pg.label.clone(),
         }
     }
@@ -75,10 +106,11 @@ mod tests {
     fn absent_is_sqlite_in_data_and_urls_are_postgres() {
         let data = Path::new("/srv/data");
         assert_eq!(
-            Database::from_flags(None, data).unwrap(),
+            Database::from_flags("--database", None, data).unwrap(),
             Database::Sqlite(PathBuf::from("/srv/data"))
         );
         let pg = Database::from_flags(
+            "--database",
             Some("postgres://app:s3cret@db.example.com:5433/inbox?sslmode=require"),
             data,
         )
@@ -93,7 +125,9 @@ mod tests {
             ),
             ("nonsense", "not a URL"),
         ] {
-            let err = Database::from_flags(Some(url), data).unwrap_err();
+            let err = Database::from_flags("--database", Some(url), data)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(says), "{url}: {err}");
             assert!(!err.contains("s3cret"), "{err}");
         }

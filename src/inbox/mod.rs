@@ -1,247 +1,200 @@
-//! The inbox: messages visitors leave and the visits they make, and the
-//! outbox of notifications for them. One handle, two stores chosen at
-//! start by `--database` ([`database`]):
+//! The inbox: the messages visitors leave, the visits they make, and the
+//! outbox of notifications for them. One handle, [`Inbox`], carries the
+//! policy ([`policy`]) — what a message must be, how long anyone waits,
+//! how visits are batched and pruned, how trouble is retried and logged —
+//! over one [`Store`] interface with two backends chosen by `--database`
+//! ([`database`]): SQLite in `DATA/messages.db` (the default; [`sqlite`])
+//! or PostgreSQL shared by replicas ([`postgres`]).
 //!
-//! - SQLite, `DATA/messages.db` (the default): one writer thread owns the
-//!   connection and works through a bounded queue, so sessions never wait
-//!   on disk on the async runtime ([`writer`]).
-//! - PostgreSQL, shared by replicas: tasks on the runtime and a small
-//!   pool ([`postgres`]).
-//!
-//! Either way a submit is answered within seconds whatever the database
-//! does, a visit never waits, and a database that comes back is used
-//! again without a restart. The owner's commands read through [`Store`].
+//! Whatever the database does, a submit is answered within seconds, a
+//! visit never waits, nothing blocks the async runtime, and a database
+//! that comes back is used again without a restart. The domain types are
+//! in [`model`], one name each; `stats` is computed one way for both
+//! stores ([`stats`]).
 
 pub mod database;
-pub mod db;
-mod outbox;
+pub mod model;
+pub mod policy;
 pub mod postgres;
-mod rows;
-mod stats;
-mod store;
+mod sql;
+pub mod sqlite;
+pub mod stats;
+pub mod store;
+mod tasks;
 pub mod visitor_key;
-mod writer;
 
-use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::telemetry;
-
+use crate::logs::Throttle;
+use crate::{clock, telemetry};
 pub use database::Database;
-pub use db::{Attempt, ChannelRef, Due, OutboxMessage};
-pub use outbox::Claim;
+pub use model::{
+    Attempt, Backlog, Change, ChannelRef, Claim, Delivery, DeliveryState, Due, Message, Stored,
+    SubmitResult, Visit, VisitKind,
+};
+pub use policy::Policy;
+pub use stats::VisitStats;
 pub use store::Store;
-
-/// Jobs waiting for the writer; beyond this a submit fails at once (the
-/// visitor keeps the draft) and a visit is dropped.
-const QUEUE: usize = 1024;
-
-/// Longest a session waits for its message to be stored: the form
-/// answers within 10 s of Send.
-const SUBMIT_TIMEOUT: Duration = postgres::SUBMIT_TIMEOUT;
-
-/// A message as the form sends it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Submission {
-    /// Chosen by the form; the same id twice stores one message.
-    pub submission_id: String,
-    pub name: String,
-    pub contact: String,
-    pub message: String,
-    pub peer: Option<IpAddr>,
-    pub key_fingerprint: Option<String>,
-}
-
-/// What the visitor is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubmitResult {
-    /// Durably stored (now, or by an earlier press of the same form).
-    Sent,
-    /// Over the hourly limit; may write again after this long.
-    Limited(Duration),
-    /// A field is empty or too long (the form prevents this).
-    Invalid,
-    /// Could not be stored (disk full, read-only, locked, corrupt…).
-    Failed,
-}
-
-/// One finished session, as the session knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Visit {
-    pub started: SystemTime,
-    pub duration: Duration,
-    pub peer: Option<IpAddr>,
-    pub client: String,
-    pub term: String,
-    pub cols: u16,
-    pub rows: u16,
-    pub sections: Vec<&'static str>,
-    pub left_message: bool,
-    pub kind: VisitKind,
-}
-
-/// How a visitor came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VisitKind {
-    /// The interactive UI, in a PTY.
-    Tui,
-    /// A shell without a PTY: the plain-text résumé.
-    Plain,
-    /// An exec command, by name.
-    Exec(&'static str),
-    /// An exec command that does not exist.
-    UnknownCommand,
-}
-
-impl VisitKind {
-    /// How `sshfolio stats` and the database name it.
-    pub fn label(self) -> String {
-        match self {
-            VisitKind::Tui => "tui".into(),
-            VisitKind::Plain => "plain".into(),
-            VisitKind::Exec(name) => format!("exec {name}"),
-            VisitKind::UnknownCommand => "exec unknown".into(),
-        }
-    }
-}
-
-enum Job {
-    Submit(Submission, oneshot::Sender<SubmitResult>),
-    Visit(Visit),
-    /// Claim a channel's due deliveries (see `outbox`).
-    Claim(outbox::ClaimRequest, oneshot::Sender<Option<Claim>>),
-    /// Record how an attempt at a delivery went.
-    Attempted {
-        id: i64,
-        attempt: Attempt,
-    },
-    /// Say whether the database answers (readiness).
-    Ping(oneshot::Sender<Result<(), String>>),
-}
+use tasks::Readiness;
 
 /// A handle to the inbox; cheap to clone.
 #[derive(Clone)]
-pub struct Inbox {
-    backend: Backend,
-    /// Counts new messages, so delivery workers wake when there are some.
-    stored: watch::Receiver<u64>,
+pub struct Inbox(Arc<Core>);
+
+/// What every handle shares.
+struct Core {
+    /// `None` when `--database` could not be used at all (the reason was
+    /// logged): the portfolio is served, messages fail, visits are not
+    /// kept.
+    store: Option<Arc<dyn Store>>,
+    policy: Policy,
+    /// The visitor-hash key, once the store is prepared.
+    ready: watch::Receiver<Readiness>,
+    /// Wakes the keeper out of its backoff: someone is waiting.
+    nudge: Notify,
+    visits: mpsc::Sender<Visit>,
+    /// Bumped for every new message: delivery workers wake.
+    stored: watch::Sender<u64>,
+    /// Visits dropped since the last log line about them.
+    dropped: AtomicU64,
+    /// Database errors and dropped visits: a line a minute each.
+    errors: Throttle,
+    drops: Throttle,
+    /// Submits and records in flight, and the visit writer: waited for
+    /// at shutdown.
+    tasks: TaskTracker,
 }
 
-#[derive(Clone)]
-enum Backend {
-    /// Jobs for the SQLite writer thread.
-    Sqlite(SyncSender<Job>),
-    Postgres(Arc<postgres::PgInbox>),
-    /// `--database` could not be used at all (the reason was logged):
-    /// the portfolio is served, messages fail, visits are not kept.
-    Unusable,
+/// What shutdown waits for: the visits queued, the writes in flight, the
+/// store's own.
+pub struct InboxTasks {
+    closing: CancellationToken,
+    tasks: TaskTracker,
+    store: Option<Arc<dyn Store>>,
 }
 
-/// What shutdown waits for: the SQLite writer thread, or the PostgreSQL
-/// tasks flushing queued visits.
-pub enum Writer {
-    Thread(JoinHandle<()>),
-    Tasks(postgres::Tasks),
-    None,
-}
-
-impl Writer {
-    /// Writes what is queued, on the runtime (PostgreSQL); waits up to
-    /// `limit`. Call before the runtime stops.
-    pub async fn flush(&self, limit: Duration) -> bool {
-        match self {
-            Writer::Tasks(tasks) => tasks.flush(limit).await,
-            Writer::Thread(_) | Writer::None => true,
-        }
-    }
-
-    /// Waits up to `limit` for the writer thread to finish the queue
-    /// (SQLite; it does once every handle is gone); false if it did not.
-    pub fn finish(self, limit: Duration) -> bool {
-        let Writer::Thread(thread) = self else {
-            return true;
-        };
-        let deadline = Instant::now() + limit;
-        while !thread.is_finished() {
-            if Instant::now() > deadline {
-                return false;
+impl InboxTasks {
+    /// Writes what is queued and waits up to `limit` for every write to
+    /// finish; false if the time ran out. Call before the runtime stops.
+    pub async fn finish(self, limit: Duration) -> bool {
+        self.closing.cancel();
+        self.tasks.close();
+        tokio::time::timeout(limit, async {
+            self.tasks.wait().await;
+            if let Some(store) = &self.store {
+                store.close().await;
             }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        thread.join().is_ok()
+        })
+        .await
+        .is_ok()
     }
 }
 
-/// What the inbox allows, keeps and notifies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// Messages per visitor (address, and key) per rolling hour.
-    pub messages_per_hour: u32,
-    /// Visits older than this many days are deleted; 0 keeps them all.
-    pub visits_retention_days: u32,
-    /// The channels each new message is to be delivered to.
-    pub channels: Vec<ChannelRef>,
+/// Why the database cannot be used now (readiness).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unreachable {
+    #[error("--database cannot be used (see the log)")]
+    Unusable,
+    #[error("{0} is not reachable yet")]
+    NotYet(String),
+    #[error("{0}")]
+    Failed(String),
+    #[error("the database did not answer within {0:?}")]
+    Slow(Duration),
 }
 
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            messages_per_hour: 5,
-            visits_retention_days: 400,
-            channels: Vec::new(),
-        }
+/// The store `database` names, not connected yet.
+pub fn connect(database: &Database) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match database {
+        Database::Sqlite(dir) => Arc::new(sqlite::SqliteStore::new(dir)?),
+        Database::Postgres(url) => Arc::new(postgres::PgStore::new(url)?),
+    })
+}
+
+/// The store, prepared, for the owner's commands; `None` when it is
+/// SQLite and no message or visit was ever stored (nothing is created).
+/// A database that cannot be reached is one line naming it.
+pub async fn open(database: &Database) -> anyhow::Result<Option<Arc<dyn Store>>> {
+    if let Database::Sqlite(dir) = database
+        && !sqlite::SqliteStore::exists(dir)
+    {
+        return Ok(None);
     }
+    let store = connect(database)?;
+    store.prepare().await?;
+    Ok(Some(store))
 }
 
 impl Inbox {
-    /// Starts the inbox on `database`. PostgreSQL needs a runtime (it
-    /// starts tasks on the current one) and is reached in the background:
-    /// this never waits for it.
-    pub fn start(database: &Database, policy: Policy) -> (Inbox, Writer) {
-        let (stored_tx, stored) = watch::channel(0);
-        let (backend, writer) = match database {
-            Database::Sqlite(data_dir) => {
-                let (jobs, queue) = mpsc::sync_channel(QUEUE);
-                let state = writer::WriterState::new(data_dir, policy, stored_tx);
-                let thread = std::thread::Builder::new()
-                    .name("inbox".into())
-                    .spawn(move || writer::run(state, queue))
-                    .expect("spawning the inbox thread");
-                (Backend::Sqlite(jobs), Writer::Thread(thread))
+    /// Starts the inbox on `database`, with its tasks on the current
+    /// runtime; the database is reached in the background (this never
+    /// waits for it).
+    pub fn start(database: &Database, policy: Policy) -> (Inbox, InboxTasks) {
+        match connect(database) {
+            Ok(store) => Inbox::on(Some(store), policy),
+            Err(e) => {
+                tracing::error!(
+                    "messages cannot be stored: {e:#}; the portfolio is served without them"
+                );
+                Inbox::on(None, policy)
             }
-            Database::Postgres(pg) => match postgres::PgStore::new(pg) {
-                Ok(store) => {
-                    let (inbox, tasks) = postgres::start(store, policy, stored_tx);
-                    (Backend::Postgres(inbox), Writer::Tasks(tasks))
-                }
-                Err(e) => {
-                    tracing::error!(
-                        "messages cannot be stored: {e:#}; the portfolio is served without them"
-                    );
-                    (Backend::Unusable, Writer::None)
-                }
-            },
-        };
-        (Inbox { backend, stored }, writer)
+        }
     }
 
     /// An inbox with no database (`--database` was unusable): messages
     /// fail, visits are not kept, the portfolio is served.
-    pub fn without_store() -> (Inbox, Writer) {
-        let (_, stored) = watch::channel(0);
-        let backend = Backend::Unusable;
-        (Inbox { backend, stored }, Writer::None)
+    pub fn without_store() -> (Inbox, InboxTasks) {
+        Inbox::on(None, Policy::default())
+    }
+
+    fn on(store: Option<Arc<dyn Store>>, policy: Policy) -> (Inbox, InboxTasks) {
+        let (ready_tx, ready) = watch::channel(Readiness::Trying {
+            started: 0,
+            failed: 0,
+        });
+        let (visits, queue) = mpsc::channel(policy::VISIT_QUEUE);
+        let closing = CancellationToken::new();
+        let inbox = Inbox(Arc::new(Core {
+            store: store.clone(),
+            policy,
+            ready,
+            nudge: Notify::new(),
+            visits,
+            stored: watch::channel(0).0,
+            dropped: AtomicU64::new(0),
+            errors: Throttle::per_minute(),
+            drops: Throttle::per_minute(),
+            tasks: TaskTracker::new(),
+        }));
+        if store.is_some() {
+            tasks::start(&inbox, ready_tx, queue, &closing);
+        }
+        let tasks = InboxTasks {
+            closing,
+            tasks: inbox.0.tasks.clone(),
+            store,
+        };
+        (inbox, tasks)
+    }
+
+    /// The store, once it is prepared, waiting (and hurrying the keeper)
+    /// until `deadline` if it is not yet; for the owner's views.
+    pub async fn store(&self, deadline: Instant) -> Option<Arc<dyn Store>> {
+        self.ready_key(deadline).await?;
+        self.0.store.clone()
     }
 
     /// Stores a message; returns once it is durably stored or refused,
-    /// within [`SUBMIT_TIMEOUT`].
-    pub async fn submit(&self, submission: Submission) -> SubmitResult {
-        let result = self.store_message(submission).await;
+    /// within [`policy::SUBMIT_TIMEOUT`].
+    pub async fn submit(&self, message: Message) -> SubmitResult {
+        let result = self.store_message(message).await;
         match result {
             // A new message is counted where it is known to be new.
             SubmitResult::Sent => {}
@@ -252,64 +205,170 @@ impl Inbox {
         result
     }
 
-    async fn store_message(&self, submission: Submission) -> SubmitResult {
-        let jobs = match &self.backend {
-            Backend::Sqlite(jobs) => jobs,
-            Backend::Postgres(pg) => return pg.submit(submission).await,
-            Backend::Unusable => return SubmitResult::Failed,
+    async fn store_message(&self, message: Message) -> SubmitResult {
+        let deadline = Instant::now() + policy::SUBMIT_TIMEOUT;
+        let Some(store) = self.0.store.clone() else {
+            return SubmitResult::Failed;
         };
-        let (reply, answer) = oneshot::channel();
-        match jobs.try_send(Job::Submit(submission, reply)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                tracing::error!("inbox queue full; a message could not be saved");
-                return SubmitResult::Failed;
-            }
-            Err(TrySendError::Disconnected(_)) => return SubmitResult::Failed,
-        }
-        match tokio::time::timeout(SUBMIT_TIMEOUT, answer).await {
+        let Some(mut message) = policy::checked(&message, clock::now()) else {
+            return SubmitResult::Invalid;
+        };
+        let Some(key) = self.ready_key(deadline).await else {
+            self.0
+                .error("a message could not be saved: the inbox database is not reachable");
+            return SubmitResult::Failed;
+        };
+        message.visitor = visitor_key::hash(&key, message.peer);
+        // On a task of its own: a commit that lands after the visitor was
+        // answered is still a commit (their next press finds it by its
+        // submission id).
+        let core = self.0.clone();
+        let task = self.0.tasks.spawn(async move {
+            let p = &core.policy;
+            let stored = store
+                .insert_message(&message, p.messages_per_hour, &p.channels)
+                .await;
+            core.answer(store.label(), stored)
+        });
+        match tokio::time::timeout_at(deadline, task).await {
             Ok(Ok(result)) => result,
-            _ => SubmitResult::Failed,
+            Ok(Err(_)) => SubmitResult::Failed,
+            Err(_) => {
+                self.0.error(&format!(
+                    "a message could not be saved in {}s: the inbox database did not answer",
+                    policy::SUBMIT_TIMEOUT.as_secs()
+                ));
+                SubmitResult::Failed
+            }
         }
     }
 
-    /// Whether the database answers now, within `limit`; the reason when
-    /// it does not.
-    pub async fn reachable(&self, limit: Duration) -> Result<(), String> {
-        let answer = match &self.backend {
-            Backend::Sqlite(jobs) => {
-                let (reply, answer) = oneshot::channel();
-                match jobs.try_send(Job::Ping(reply)) {
-                    Ok(()) => {}
-                    // Busy writing: the writer is there and working.
-                    Err(TrySendError::Full(_)) => return Ok(()),
-                    Err(TrySendError::Disconnected(_)) => {
-                        return Err("the inbox writer has stopped".into());
-                    }
-                }
-                tokio::time::timeout(limit, async {
-                    answer
-                        .await
-                        .unwrap_or_else(|_| Err("the inbox writer has stopped".into()))
-                })
-                .await
-            }
-            Backend::Postgres(pg) => tokio::time::timeout(limit, pg.reachable()).await,
-            Backend::Unusable => return Err("--database cannot be used (see the log)".into()),
-        };
-        answer.unwrap_or_else(|_| Err(format!("the database did not answer within {limit:?}")))
+    /// Records a visit without waiting; dropped (and counted) if the
+    /// queue is full.
+    pub fn record_visit(&self, visit: Visit) {
+        if self.0.store.is_some() && self.0.visits.try_send(visit).is_err() {
+            self.0.dropped.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
-    /// Records a visit without waiting; dropped if the queue is full.
-    pub fn record_visit(&self, visit: Visit) {
-        match &self.backend {
-            Backend::Sqlite(jobs) => {
-                if let Err(TrySendError::Full(_)) = jobs.try_send(Job::Visit(visit)) {
-                    tracing::warn!("inbox queue full; a visit was not recorded");
-                }
+    /// Whether the database answers now, within `limit`.
+    pub async fn reachable(&self, limit: Duration) -> Result<(), Unreachable> {
+        let Some(store) = &self.0.store else {
+            return Err(Unreachable::Unusable);
+        };
+        if self.key().is_none() {
+            self.0.nudge.notify_one();
+            return Err(Unreachable::NotYet(store.label().to_string()));
+        }
+        match tokio::time::timeout(limit, store.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Unreachable::Failed(format!("{e:#}"))),
+            Err(_) => Err(Unreachable::Slow(limit)),
+        }
+    }
+
+    /// Claims a channel's due deliveries, leased for `lease`; `None` when
+    /// the database could not be read (the worker tries again later).
+    pub async fn claim(&self, channel_key: &str, limit: u32, lease: Duration) -> Option<Claim> {
+        let store = self.0.store.as_ref()?;
+        self.key()?;
+        let now = clock::now();
+        let lease_until = now + lease.as_secs() as i64;
+        let claim = store.claim(channel_key, now, lease_until, limit);
+        match tokio::time::timeout(policy::CALL_TIMEOUT, claim).await {
+            Ok(Ok(claim)) => Some(claim),
+            Ok(Err(e)) => {
+                self.0
+                    .error(&format!("could not read the deliveries to make: {e:#}"));
+                None
             }
-            Backend::Postgres(pg) => pg.record_visit(visit),
-            Backend::Unusable => {}
+            Err(_) => None,
+        }
+    }
+
+    /// Records how an attempt went, before the worker claims again (so
+    /// its next claim sees it). Should the record be lost (a crash, the
+    /// database away), the lease runs out and the delivery is tried
+    /// again: at least once, never lost.
+    pub async fn attempted(&self, delivery: i64, attempt: Attempt) {
+        let Some(store) = &self.0.store else {
+            return;
+        };
+        let record = store.record_attempt(delivery, clock::now(), &attempt);
+        match tokio::time::timeout(policy::CALL_TIMEOUT, record).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self
+                .0
+                .error(&format!("could not record a delivery attempt: {e:#}")),
+            Err(_) => self
+                .0
+                .error("could not record a delivery attempt: the database did not answer"),
+        }
+    }
+
+    /// Changes whenever a message is stored (with deliveries to make).
+    pub fn stored_messages(&self) -> watch::Receiver<u64> {
+        self.0.stored.subscribe()
+    }
+
+    fn key(&self) -> Option<[u8; 32]> {
+        match *self.0.ready.borrow() {
+            Readiness::Ready(key) => Some(key),
+            Readiness::Trying { .. } => None,
+        }
+    }
+
+    /// The visitor-hash key; when the store is not ready yet, the keeper
+    /// is hurried and an attempt that starts after this call is waited
+    /// for (one already under way may have begun before what it needs was
+    /// fixed), until `deadline`.
+    async fn ready_key(&self, deadline: Instant) -> Option<[u8; 32]> {
+        let mut ready = self.0.ready.clone();
+        let started = match *ready.borrow_and_update() {
+            Readiness::Ready(key) => return Some(key),
+            Readiness::Trying { started, .. } => started,
+        };
+        self.0.store.as_ref()?;
+        self.0.nudge.notify_one();
+        let next = ready.wait_for(|r| match r {
+            Readiness::Ready(_) => true,
+            Readiness::Trying { failed, .. } => *failed > started,
+        });
+        match *tokio::time::timeout_at(deadline, next).await.ok()?.ok()? {
+            Readiness::Ready(key) => Some(key),
+            Readiness::Trying { .. } => None,
+        }
+    }
+}
+
+impl Core {
+    /// What the visitor is told about a message the store took or
+    /// refused; a new message is logged (by id, never its text) and wakes
+    /// the delivery workers.
+    fn answer(&self, store: &str, stored: anyhow::Result<Stored>) -> SubmitResult {
+        match stored {
+            Ok(Stored::New(id)) => {
+                tracing::info!(id, "message received");
+                telemetry::message_stored();
+                self.stored.send_modify(|n| *n += 1);
+                SubmitResult::Sent
+            }
+            Ok(Stored::Duplicate(_)) => SubmitResult::Sent,
+            Ok(Stored::Limited { retry_after_secs }) => {
+                SubmitResult::Limited(Duration::from_secs(retry_after_secs.max(1) as u64))
+            }
+            Err(e) => {
+                self.error(&format!("could not save a message in {store}: {e:#}"));
+                SubmitResult::Failed
+            }
+        }
+    }
+
+    /// Counts a database error and logs it, a line a minute at most.
+    fn error(&self, message: &str) {
+        telemetry::database_error();
+        if self.errors.allow() {
+            tracing::error!("{message}");
         }
     }
 }

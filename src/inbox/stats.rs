@@ -1,12 +1,21 @@
-//! What visits add up to, for the owner's `stats`: counts, the median
-//! visit, sections seen, clients and how they came. [`Tally`] takes the
-//! visits one at a time and keeps only counters, so however many there
-//! are its memory stays the same: the median comes from a histogram as
-//! fine as the stats print it (seconds under an hour, minutes above), and
-//! the clients and kinds it counts apart are capped (visitors choose
-//! them).
+//! What visits add up to, for the owner's `stats`, computed one way for
+//! both stores: one SQL statement (written here, with the two dialects'
+//! few differences as [`Dialect`]) lets the database count — totals,
+//! distinct visitors per day, a histogram of visit lengths, the sections
+//! asked about, clients and how they came — and [`from_rows`] turns its
+//! rows into [`VisitStats`]. Only counts come back, never the visits, so
+//! memory stays flat however many there are.
+//!
+//! The long tail is grouped the same way everywhere: the [`TOP`] most
+//! frequent clients (and kinds) by name, ties in byte order, and the rest
+//! added up as "other". The median is the start of the histogram bucket
+//! holding the middle visit (the upper one of an even count): to the
+//! second under an hour, to the minute above, two days at most.
 
 use std::collections::HashMap;
+
+use super::model::Columns;
+use crate::clock;
 
 /// The visits since a moment, added up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,179 +28,254 @@ pub struct VisitStats {
     pub per_day: Vec<(String, u64)>,
     /// (section, visits that saw it), for the sections asked about.
     pub sections: Vec<(String, u64)>,
-    /// (client software, visits), most first, raw as stored.
+    /// (client software, visits), most first; the tail as "other".
     pub clients: Vec<(String, u64)>,
-    /// (how they came, visits), most first, raw as stored.
+    /// (how they came, visits), most first; the tail as "other".
     pub kinds: Vec<(String, u64)>,
 }
 
-/// Distinct clients or kinds counted apart; the rest count as "other".
-const DISTINCT: usize = 1000;
-/// How many of each are reported (the owner sees ten).
-const REPORTED: usize = 50;
+/// Clients and kinds counted by name; the rest are "other".
+pub const TOP: usize = 50;
+
+/// What the long tail is called.
+pub const OTHER: &str = "other";
 
 /// Histogram buckets: one per second for the first hour, then one per
 /// minute for two days; longer visits share the last one.
-const SECONDS: usize = 3600;
-const MINUTES: usize = 48 * 60;
+const SECONDS: i64 = 3600;
+const MINUTES: i64 = 48 * 60;
 
-/// Counters for visits seen one at a time.
-pub struct Tally {
-    visits: u64,
-    durations: Vec<u64>,
-    sections: Vec<(String, u64)>,
-    clients: HashMap<String, u64>,
-    kinds: HashMap<String, u64>,
+/// Where the two databases' SQL differs for the stats query.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    /// The client software ("OpenSSH_9.6p1" of "SSH-2.0-OpenSSH_9.6p1
+    /// Debian-3"), as an expression over the `client` column.
+    pub software: &'static str,
+    /// Appended to a text column to order it by bytes.
+    pub byte_order: &'static str,
 }
 
-impl Tally {
-    pub fn new(sections: &[&str]) -> Tally {
-        Tally {
-            visits: 0,
-            durations: vec![0; SECONDS + MINUTES + 1],
-            sections: sections.iter().map(|s| (s.to_string(), 0)).collect(),
-            clients: HashMap::new(),
-            kinds: HashMap::new(),
-        }
-    }
+/// One row of the stats query: which count, of what, how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TallyRow {
+    pub group: String,
+    pub label: String,
+    pub count: i64,
+}
 
-    /// One visit: how long it was, its client's version string, the
-    /// sections it saw (comma-separated) and how it came.
-    pub fn add(&mut self, duration_ms: i64, client: &str, sections: &str, kind: &str) {
-        self.visits += 1;
-        self.durations[bucket(duration_ms)] += 1;
-        for seen in sections.split(',') {
-            if let Some((_, n)) = self.sections.iter_mut().find(|(name, _)| name == seen) {
-                *n += 1;
-            }
-        }
-        bump(&mut self.clients, software(client));
-        bump(&mut self.kinds, kind);
-    }
-
-    /// The totals; `visitors` and `per_day` come from elsewhere.
-    pub fn finish(self, visitors: u64, per_day: Vec<(String, u64)>) -> VisitStats {
-        if self.visits == 0 {
-            return VisitStats::default();
-        }
-        VisitStats {
-            visits: self.visits,
-            visitors,
-            median_ms: median(&self.durations, self.visits),
-            per_day,
-            sections: self.sections,
-            clients: largest(self.clients),
-            kinds: largest(self.kinds),
-        }
+impl TallyRow {
+    /// From a row of the stats query.
+    pub fn from_columns(row: &impl Columns) -> anyhow::Result<TallyRow> {
+        Ok(TallyRow {
+            group: row.text(0)?,
+            label: row.text(1)?,
+            count: row.int(2)?,
+        })
     }
 }
 
-/// "OpenSSH_9.6p1" of "SSH-2.0-OpenSSH_9.6p1 Debian-3".
-fn software(client: &str) -> &str {
-    let name = client.strip_prefix("SSH-2.0-").unwrap_or(client);
-    name.split(' ').next().unwrap_or(name)
+/// The one statement that counts the visits since `$1`. `scan` reads the
+/// whole table rather than the index on `started_at` (quicker when most
+/// visits are wanted). Section names go into the SQL: only names made of
+/// lowercase letters, digits, `.`, `_` and `-` are counted.
+pub fn sql(dialect: &Dialect, sections: &[&str], scan: bool) -> String {
+    let since = match scan {
+        true => "WHERE +started_at >= $1",
+        false => "WHERE started_at >= $1",
+    };
+    let bucket = format!(
+        "CASE WHEN duration_ms < 0 THEN 0 \
+         WHEN duration_ms < {hour} THEN duration_ms / 1000 \
+         WHEN duration_ms < {last} THEN {SECONDS} + (duration_ms / 1000 - {SECONDS}) / 60 \
+         ELSE {end} END",
+        hour = SECONDS * 1000,
+        last = (SECONDS + MINUTES * 60) * 1000,
+        end = SECONDS + MINUTES,
+    );
+    let mut parts = vec![
+        format!("SELECT 'total', 'visits', COUNT(*) FROM visits {since}"),
+        format!("SELECT 'total', 'visitors', COUNT(DISTINCT visitor) FROM visits {since}"),
+        format!(
+            "SELECT 'day', CAST(started_at / 86400 AS TEXT), COUNT(DISTINCT visitor) \
+             FROM visits {since} GROUP BY started_at / 86400"
+        ),
+        format!(
+            "SELECT 'duration', CAST({bucket} AS TEXT), COUNT(*) FROM visits {since} \
+             GROUP BY {bucket}"
+        ),
+    ];
+    for name in sections.iter().filter(|n| plain_name(n)) {
+        parts.push(format!(
+            "SELECT 'section', '{name}', COUNT(CASE WHEN ',' || sections || ',' LIKE '%,{name},%' \
+             THEN 1 END) FROM visits {since}"
+        ));
+    }
+    for (group, column) in [("client", dialect.software), ("kind", "kind")] {
+        parts.push(format!(
+            "SELECT '{group}', label, n FROM (SELECT {column} AS label, COUNT(*) AS n \
+             FROM visits {since} GROUP BY {column} \
+             ORDER BY n DESC, {column}{order} LIMIT {TOP}) AS top_{group}",
+            order = dialect.byte_order,
+        ));
+    }
+    parts.join(" UNION ALL ")
 }
 
-fn bump(counts: &mut HashMap<String, u64>, key: &str) {
-    if let Some(n) = counts.get_mut(key) {
-        *n += 1;
-    } else if counts.len() < DISTINCT {
-        counts.insert(key.to_string(), 1);
-    } else {
-        *counts.entry("other".to_string()).or_default() += 1;
+/// A section name safe to write into the SQL as it is.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+}
+
+/// The stats from the rows of [`sql`], for the sections asked about.
+pub fn from_rows(rows: &[TallyRow], sections: &[&str]) -> VisitStats {
+    let count = |row: &TallyRow| row.count.max(0) as u64;
+    let total = |label: &str| {
+        rows.iter()
+            .find(|r| r.group == "total" && r.label == label)
+            .map_or(0, count)
+    };
+    let visits = total("visits");
+    if visits == 0 {
+        return VisitStats::default();
+    }
+    let group = |name: &'static str| rows.iter().filter(move |r| r.group == name);
+    let mut per_day: Vec<(i64, u64)> = group("day")
+        .filter_map(|r| Some((r.label.parse().ok()?, count(r))))
+        .collect();
+    per_day.sort();
+    let mut durations: Vec<(i64, u64)> = group("duration")
+        .filter_map(|r| Some((r.label.parse().ok()?, count(r))))
+        .collect();
+    durations.sort();
+    let seen: HashMap<&str, u64> = group("section")
+        .map(|r| (r.label.as_str(), count(r)))
+        .collect();
+    VisitStats {
+        visits,
+        visitors: total("visitors"),
+        median_ms: median(&durations, visits),
+        per_day: per_day
+            .into_iter()
+            .map(|(day, n)| (clock::date(day * 86_400), n))
+            .collect(),
+        sections: sections
+            .iter()
+            .map(|s| (s.to_string(), seen.get(s).copied().unwrap_or(0)))
+            .collect(),
+        clients: with_tail(group("client"), visits),
+        kinds: with_tail(group("kind"), visits),
     }
 }
 
-fn largest(counts: HashMap<String, u64>) -> Vec<(String, u64)> {
-    let mut rows: Vec<(String, u64)> = counts.into_iter().collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    rows.truncate(REPORTED);
-    rows
-}
-
-fn bucket(duration_ms: i64) -> usize {
-    let seconds = (duration_ms.max(0) / 1000) as usize;
-    if seconds < SECONDS {
-        seconds
-    } else {
-        (SECONDS + (seconds - SECONDS) / 60).min(SECONDS + MINUTES)
+/// The counted names, most first (ties by name), and what the rest of
+/// `visits` adds up to as "other".
+fn with_tail<'a>(rows: impl Iterator<Item = &'a TallyRow>, visits: u64) -> Vec<(String, u64)> {
+    let mut named: Vec<(String, u64)> = rows
+        .map(|r| (r.label.clone(), r.count.max(0) as u64))
+        .collect();
+    let counted: u64 = named.iter().map(|(_, n)| n).sum();
+    if visits > counted {
+        named.push((OTHER.to_string(), visits - counted));
     }
+    named.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+    });
+    named
 }
 
-/// The start of the bucket holding the middle visit (the upper one of
-/// an even count), in milliseconds.
-fn median(durations: &[u64], visits: u64) -> i64 {
+/// The start of the bucket holding the middle visit, in milliseconds.
+fn median(buckets: &[(i64, u64)], visits: u64) -> i64 {
     let middle = visits / 2;
     let mut seen = 0;
-    for (i, n) in durations.iter().enumerate() {
+    for (bucket, n) in buckets {
         seen += n;
         if seen > middle {
-            return start_of(i);
+            return start_of(*bucket);
         }
     }
     0
 }
 
 /// The start of a bucket, in milliseconds.
-fn start_of(bucket: usize) -> i64 {
+fn start_of(bucket: i64) -> i64 {
     let seconds = if bucket < SECONDS {
         bucket
     } else {
         SECONDS + (bucket - SECONDS) * 60
     };
-    seconds as i64 * 1000
-}
-
-/// A visit's length as the median reports it: to the second under an
-/// hour, to the minute above (for stores that find the middle visit
-/// themselves).
-pub(crate) fn as_reported(duration_ms: i64) -> i64 {
-    start_of(bucket(duration_ms))
+    seconds * 1000
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn tallies_visits_in_constant_memory() {
-        let mut tally = Tally::new(&["about", "projects"]);
-        tally.add(
-            61_400,
-            "SSH-2.0-OpenSSH_9.6 Debian",
-            "about,projects",
-            "tui",
-        );
-        tally.add(1_000, "SSH-2.0-PuTTY_0.78", "projects", "exec json");
-        tally.add(7_300_000, "SSH-2.0-OpenSSH_9.6", "about", "tui");
-        let stats = tally.finish(2, vec![("1970-01-01".into(), 2)]);
-        assert_eq!(stats.visits, 3);
-        assert_eq!(stats.median_ms, 61_000);
-        assert_eq!(
-            stats.sections,
-            [("about".into(), 2), ("projects".into(), 2)]
-        );
-        assert_eq!(
-            stats.clients,
-            [("OpenSSH_9.6".into(), 2), ("PuTTY_0.78".into(), 1)]
-        );
-        assert_eq!(stats.kinds, [("tui".into(), 2), ("exec json".into(), 1)]);
+    fn row(group: &str, label: &str, count: i64) -> TallyRow {
+        TallyRow {
+            group: group.into(),
+            label: label.into(),
+            count,
+        }
     }
 
     #[test]
-    fn long_visits_are_counted_by_the_minute_and_distinct_names_are_capped() {
-        assert_eq!(bucket(3_599_999), 3599);
-        assert_eq!(bucket(3_600_000), 3600);
-        assert_eq!(bucket(3_719_000), 3601);
-        assert_eq!(bucket(i64::MAX), SECONDS + MINUTES);
-        assert_eq!(bucket(-5), 0);
-        let mut tally = Tally::new(&[]);
-        for i in 0..5000 {
-            tally.add(7_300_000, &format!("SSH-2.0-client{i}"), "", "tui");
-        }
-        assert_eq!(tally.clients.len(), DISTINCT + 1);
-        let stats = tally.finish(5000, Vec::new());
-        assert_eq!(stats.median_ms, 7_260_000);
-        assert_eq!(stats.clients[0], ("other".into(), 4000));
+    fn rows_become_stats_with_the_tail_as_other() {
+        let rows = [
+            row("total", "visits", 10),
+            row("total", "visitors", 4),
+            row("day", "3", 2),
+            row("day", "2", 3),
+            row("duration", "61", 4),
+            row("duration", "1", 5),
+            row("duration", "3601", 1),
+            row("section", "about", 7),
+            row("client", "OpenSSH_9.6", 4),
+            row("client", "PuTTY", 4),
+            row("kind", "tui", 10),
+        ];
+        let stats = from_rows(&rows, &["about", "contact"]);
+        assert_eq!((stats.visits, stats.visitors), (10, 4));
+        assert_eq!(
+            stats.per_day,
+            [("1970-01-03".into(), 3), ("1970-01-04".into(), 2)]
+        );
+        // Sorted: 1 s ×5, 61 s ×4, 3601 → the 6th of 10 is in 61 s.
+        assert_eq!(stats.median_ms, 61_000);
+        assert_eq!(stats.sections, [("about".into(), 7), ("contact".into(), 0)]);
+        assert_eq!(
+            stats.clients,
+            [
+                ("OpenSSH_9.6".into(), 4),
+                ("PuTTY".into(), 4),
+                ("other".into(), 2)
+            ]
+        );
+        assert_eq!(stats.kinds, [("tui".into(), 10)]);
+        assert_eq!(from_rows(&[], &["about"]), VisitStats::default());
+    }
+
+    #[test]
+    fn long_visits_count_by_the_minute() {
+        assert_eq!(start_of(3599), 3_599_000);
+        assert_eq!(start_of(3601), 3_660_000);
+        assert_eq!(
+            median(&[(SECONDS + MINUTES, 3)], 3),
+            (SECONDS + MINUTES * 60) * 1000
+        );
+    }
+
+    #[test]
+    fn only_plain_section_names_reach_the_sql() {
+        let dialect = Dialect {
+            software: "client",
+            byte_order: "",
+        };
+        let sql = sql(&dialect, &["about", "x' OR 1=1 --", "resume.pdf"], false);
+        assert!(sql.contains("'%,about,%'") && sql.contains("'%,resume.pdf,%'"));
+        assert!(!sql.contains("OR 1=1"));
     }
 }

@@ -1,27 +1,30 @@
-//! The SQLite inbox through its handle: failing without losing the
+//! The inbox through its handle on SQLite: failing without losing the
 //! server when the data directory cannot be written or the file is not a
-//! database, and deleting old visits a batch at a time. What both stores
-//! do is proven of both by `tests/store.rs`.
+//! database, recovering when it is fixed, and deleting old visits a batch
+//! at a time. What both stores do is proven of both by `tests/store.rs`.
 
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use super::*;
+use crate::inbox::sqlite::FILE;
 
-fn submission(id: &str, message: &str) -> Submission {
-    Submission {
+fn message(id: &str, body: &str) -> Message {
+    Message {
         submission_id: id.into(),
         name: "Ada".into(),
         contact: "ada@example.com".into(),
-        message: message.into(),
+        body: body.into(),
         peer: Some("198.51.100.4".parse().unwrap()),
-        key_fingerprint: None,
+        ..Message::default()
     }
 }
 
-fn stored(data: &Path) -> Vec<db::Message> {
-    let conn = db::open(&data.join(db::FILE)).unwrap();
-    db::list_messages(&conn, false).unwrap()
+async fn stored(data: &Path) -> Vec<Message> {
+    let store = crate::inbox::open(&Database::Sqlite(data.into()))
+        .await
+        .unwrap()
+        .unwrap();
+    store.list_messages(false).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -30,93 +33,90 @@ async fn unusable_data_dir_fails_the_submit_and_recovers_when_fixed() {
     // A file where the data directory should be: nothing can be created.
     let data = dir.path().join("data");
     std::fs::write(&data, "not a directory").unwrap();
-    let (inbox, _writer) = Inbox::start(&Database::Sqlite(data.clone()), Policy::default());
+    let (inbox, _tasks) = Inbox::start(&Database::Sqlite(data.clone()), Policy::default());
+    let started = Instant::now();
     assert_eq!(
-        inbox.submit(submission("r1", "hello")).await,
+        inbox.submit(message("r1", "hello")).await,
         SubmitResult::Failed
     );
-    inbox.record_visit(Visit {
-        started: SystemTime::now(),
-        duration: Duration::from_secs(1),
-        peer: None,
-        client: String::new(),
-        term: String::new(),
-        cols: 80,
-        rows: 24,
-        sections: vec![],
-        left_message: false,
-        kind: VisitKind::Tui,
-    });
+    assert!(
+        started.elapsed() < policy::SUBMIT_TIMEOUT,
+        "said at once, not after the timeout"
+    );
     // The owner fixes it while the server runs: the retry is stored.
     std::fs::remove_file(&data).unwrap();
     assert_eq!(
-        inbox.submit(submission("r1", "hello")).await,
+        inbox.submit(message("r1", "hello")).await,
         SubmitResult::Sent
     );
-    assert_eq!(stored(&data).len(), 1);
+    assert_eq!(stored(&data).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn corrupt_database_fails_the_submit_without_losing_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let garbage = b"this is not an SQLite database, but somebody's file".repeat(100);
-    std::fs::write(dir.path().join(db::FILE), &garbage).unwrap();
-    let (inbox, _writer) = Inbox::start(&Database::Sqlite(dir.path().into()), Policy::default());
+    std::fs::write(dir.path().join(FILE), &garbage).unwrap();
+    let (inbox, _tasks) = Inbox::start(&Database::Sqlite(dir.path().into()), Policy::default());
     assert_eq!(
-        inbox.submit(submission("c1", "hello")).await,
+        inbox.submit(message("c1", "hello")).await,
         SubmitResult::Failed
     );
     assert_eq!(
-        std::fs::read(dir.path().join(db::FILE)).unwrap(),
+        std::fs::read(dir.path().join(FILE)).unwrap(),
         garbage,
         "left as it was"
     );
 }
 
-#[test]
-fn visits_past_their_retention_are_deleted_in_small_batches() {
+#[tokio::test(flavor = "multi_thread")]
+async fn visits_past_their_retention_are_deleted_in_small_batches() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open(&dir.path().join(db::FILE)).unwrap();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let row = |age_days: i64| db::VisitRow {
+    let database = Database::Sqlite(dir.path().into());
+    let now = clock::now();
+    let visit = |age_days: i64| Visit {
         started_at: now - age_days * 86_400,
         duration_ms: 1,
         visitor: "v".into(),
-        client: String::new(),
-        term: String::new(),
-        cols: 0,
-        rows: 0,
-        sections: String::new(),
-        left_message: false,
         kind: "plain".into(),
+        ..Visit::default()
     };
-    let old: Vec<_> = (0..1200).map(|_| row(3)).collect();
-    db::record_visits(&mut conn, &old).unwrap();
-    db::record_visits(&mut conn, &[row(0), row(1)]).unwrap();
+    let store = crate::inbox::connect(&database).unwrap();
+    store.prepare().await.unwrap();
+    let old: Vec<_> = (0..1200).map(|_| visit(3)).collect();
+    store.record_visits(&old).await.unwrap();
+    store.record_visits(&[visit(0), visit(1)]).await.unwrap();
     let policy = Policy {
         visits_retention_days: 2,
         ..Policy::default()
     };
-    let mut state = writer::WriterState::new(dir.path(), policy, watch::channel(0).0);
-    let left = |conn: &rusqlite::Connection| db::visit_stats(conn, 0, &[]).unwrap().visits;
-    state.prune();
-    assert_eq!(left(&conn), 702, "one batch of 500 at a time");
-    state.prune();
-    state.prune();
-    assert_eq!(left(&conn), 2, "the recent ones stay");
+    let (inbox, _tasks) = Inbox::start(&database, policy.clone());
+    inbox
+        .store(Instant::now() + Duration::from_secs(5))
+        .await
+        .unwrap();
+    let left = async || {
+        let rows = store.tally_visits(0, &[]).await.unwrap();
+        stats::from_rows(&rows, &[]).visits
+    };
+    inbox.prune_once(policy.retention().unwrap()).await;
+    assert_eq!(left().await, 2, "the recent ones stay");
     // Kept forever when the retention is 0.
-    db::record_visits(&mut conn, &[row(900)]).unwrap();
-    let mut keep_all = writer::WriterState::new(
-        dir.path(),
-        Policy {
-            visits_retention_days: 0,
-            ..Policy::default()
-        },
-        watch::channel(0).0,
-    );
-    keep_all.prune();
-    assert_eq!(left(&conn), 3);
+    store.record_visits(&[visit(900)]).await.unwrap();
+    let keep_all = Policy {
+        visits_retention_days: 0,
+        ..Policy::default()
+    };
+    assert_eq!(keep_all.retention(), None);
+    assert_eq!(left().await, 3);
+}
+
+#[test]
+fn visits_are_stored_cleaned_and_cut() {
+    let visit = policy::checked_visit(Visit {
+        client: format!("SSH-2.0-x\x1b[2J{}", "y".repeat(300)),
+        ..Visit::default()
+    });
+    assert!(visit.client.starts_with("SSH-2.0-x") && !visit.client.contains('\x1b'));
+    assert_eq!(visit.client.chars().count(), 100);
 }

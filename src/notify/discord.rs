@@ -27,7 +27,7 @@ mod tests {
     #[test]
     fn mentions_are_off_and_long_messages_fit() {
         let mut n = Notification::test(0);
-        n.message = format!("@everyone {}", "x".repeat(2000));
+        n.message.body = format!("@everyone {}", "x".repeat(2000));
         let p = payload(&n);
         assert_eq!(p["allowed_mentions"]["parse"], serde_json::json!([]));
         assert_eq!(p["content"].as_str().unwrap().chars().count(), MAX_CHARS);

@@ -13,7 +13,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use super::channel::{EmailTarget, is_address};
 use super::retry::Outcome;
 use super::{ATTEMPT_TIMEOUT, Notification, text};
-use crate::sanitize;
+use crate::{clock, sanitize};
 
 pub async fn send(target: &EmailTarget, n: &Notification) -> Outcome {
     let mail = match message(target, n) {
@@ -41,7 +41,7 @@ fn message(target: &EmailTarget, n: &Notification) -> Result<Message, String> {
             .parse::<Mailbox>()
             .map_err(|e| format!("bad address: {e}"))
     };
-    let contact = sanitize::clean(&n.contact, sanitize::ONE_LINE);
+    let contact = sanitize::clean(&n.message.contact, sanitize::ONE_LINE);
     let mut builder = Message::builder()
         .from(mailbox(&target.from)?)
         .to(mailbox(&target.to)?)
@@ -53,10 +53,10 @@ fn message(target: &EmailTarget, n: &Notification) -> Result<Message, String> {
     let mut body = format!(
         "{}\n\n{}\n\n— received {}",
         text::title(n),
-        n.message,
-        text::rfc3339(n.received_at)
+        n.message.body,
+        clock::rfc3339(n.message.received_at)
     );
-    if let Some(key) = &n.key_fingerprint {
+    if let Some(key) = &n.message.key_fingerprint {
         body.push_str(&format!(", key {key}"));
     }
     builder
@@ -107,8 +107,8 @@ mod tests {
     fn visitor_text_cannot_add_headers() {
         let mut n = Notification::test(0);
         n.kind = "message.received";
-        n.name = "Eve\r\nBcc: victim@example.net".into();
-        n.contact = "a@b.c\r\nBcc: x@y.z".into();
+        n.message.name = "Eve\r\nBcc: victim@example.net".into();
+        n.message.contact = "a@b.c\r\nBcc: x@y.z".into();
         let mail = formatted(&n);
         let headers = &mail[..mail.find("\r\n\r\n").unwrap()];
         let header_names: Vec<String> = headers
@@ -128,8 +128,8 @@ mod tests {
     fn reply_to_is_the_visitor_when_they_gave_an_address() {
         let mut n = Notification::test(0);
         n.kind = "message.received";
-        n.name = "Ada".into();
-        n.contact = "ada@example.org".into();
+        n.message.name = "Ada".into();
+        n.message.contact = "ada@example.org".into();
         let mail = formatted(&n);
         assert!(mail.contains("Reply-To: ada@example.org"), "{mail}");
         assert!(

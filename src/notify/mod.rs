@@ -18,44 +18,31 @@ pub mod worker;
 
 use std::time::Duration;
 
+use crate::inbox::{Due, Message};
 pub use channel::{Channel, Channels, Target};
 pub use retry::Outcome;
-pub use text::rfc3339;
-
-use crate::inbox::OutboxMessage;
 
 /// The longest one attempt may take.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What a notification tells the owner.
+/// One notification: a visitor's message on its way to one channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// `message.received`, or `test` for `sshfolio notify test`.
     pub kind: &'static str,
     /// The same on every retry of one delivery (`webhook-id`).
     pub id: String,
-    /// The message's id in the inbox (0 for a test).
-    pub message_id: i64,
-    /// Unix seconds.
-    pub received_at: i64,
-    pub name: String,
-    pub contact: String,
-    pub message: String,
-    pub key_fingerprint: Option<String>,
+    /// The message (for a test, one made up to say so).
+    pub message: Message,
 }
 
 impl Notification {
-    /// The notification of a stored message, for delivery `delivery_id`.
-    pub fn of_message(delivery_id: i64, message: &OutboxMessage) -> Notification {
+    /// The notification a claimed delivery makes.
+    pub fn of(due: &Due) -> Notification {
         Notification {
             kind: "message.received",
-            id: format!("msg_{delivery_id}"),
-            message_id: message.id,
-            received_at: message.received_at,
-            name: message.name.clone(),
-            contact: message.contact.clone(),
-            message: message.body.clone(),
-            key_fingerprint: message.key_fingerprint.clone(),
+            id: format!("msg_{}", due.delivery.id),
+            message: due.message.clone(),
         }
     }
 
@@ -64,14 +51,14 @@ impl Notification {
         Notification {
             kind: "test",
             id: format!("test_{now}"),
-            message_id: 0,
-            received_at: now,
-            name: "sshfolio".into(),
-            contact: String::new(),
-            message: "This is a test notification from `sshfolio notify test`: \
-                      messages visitors leave will arrive here."
-                .into(),
-            key_fingerprint: None,
+            message: Message {
+                received_at: now,
+                name: "sshfolio".into(),
+                body: "This is a test notification from `sshfolio notify test`: \
+                       messages visitors leave will arrive here."
+                    .into(),
+                ..Message::default()
+            },
         }
     }
 }

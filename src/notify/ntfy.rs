@@ -13,8 +13,8 @@ use crate::sanitize;
 const MAX_BYTES: usize = 4096;
 
 pub async fn send(http: &reqwest::Client, topic: &NtfyTopic, n: &Notification) -> Outcome {
-    let mut body = n.message.clone();
-    if let Some(key) = &n.key_fingerprint {
+    let mut body = n.message.body.clone();
+    if let Some(key) = &n.message.key_fingerprint {
         body.push_str(&format!("\n\nkey {key}"));
     }
     let mut request = http

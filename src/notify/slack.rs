@@ -32,7 +32,7 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         let mut n = Notification::test(0);
-        n.message = "<!channel> & <https://evil|bank>".into();
+        n.message.body = "<!channel> & <https://evil|bank>".into();
         let text = payload(&n)["text"].as_str().unwrap().to_string();
         assert!(
             text.contains("&lt;!channel&gt; &amp; &lt;https://evil|bank&gt;"),

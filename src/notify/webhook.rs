@@ -3,15 +3,14 @@
 //! `webhook-timestamp`, and with a secret `webhook-signature`:
 //! `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use url::Url;
 
+use super::Notification;
 use super::retry::{self, Outcome};
-use super::{Notification, text};
+use crate::clock;
 
 pub async fn send(
     http: &reqwest::Client,
@@ -21,17 +20,15 @@ pub async fn send(
 ) -> Outcome {
     let body = serde_json::json!({
         "type": n.kind,
-        "id": n.message_id,
-        "received_at": text::rfc3339(n.received_at),
-        "name": n.name,
-        "contact": n.contact,
-        "message": n.message,
-        "key_fingerprint": n.key_fingerprint,
+        "id": n.message.id,
+        "received_at": clock::rfc3339(n.message.received_at),
+        "name": n.message.name,
+        "contact": n.message.contact,
+        "message": n.message.body,
+        "key_fingerprint": n.message.key_fingerprint,
     })
     .to_string();
-    let timestamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let timestamp = clock::now().max(0) as u64;
     let mut request = http
         .post(url.clone())
         .header("content-type", "application/json")

@@ -8,7 +8,7 @@
 //! tried again after the restart, as after a crash.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use super::retry::{self, GIVE_UP_AFTER, Outcome};
 use super::{ATTEMPT_TIMEOUT, Channel, Channels, Notification, Sender};
+use crate::clock::now;
 use crate::inbox::{Attempt, Due, Inbox};
 
 /// Deliveries claimed at once.
@@ -28,15 +29,17 @@ const LEASE: Duration = Duration::from_secs(3 * ATTEMPT_TIMEOUT.as_secs());
 /// The longest a worker sleeps without looking at its channel: what
 /// another process queued (`messages --redeliver`, another replica's
 /// messages) goes out within this.
-const LOOK_EVERY: Duration = Duration::from_secs(10);
+pub const LOOK_EVERY: Duration = Duration::from_secs(10);
 
-/// Starts one worker per channel on `tasks`.
+/// Starts one worker per channel on `tasks`, each looking at its channel
+/// at least every `look_every` ([`LOOK_EVERY`] but in tests).
 pub fn start(
     inbox: &Inbox,
     channels: &Channels,
     sender: &Sender,
     shutdown: &CancellationToken,
     tasks: &TaskTracker,
+    look_every: Duration,
 ) {
     for channel in &channels.0 {
         let worker = Worker {
@@ -44,6 +47,7 @@ pub fn start(
             channel: channel.clone(),
             sender: sender.clone(),
             shutdown: shutdown.clone(),
+            look_every,
         };
         tasks.spawn(worker.run());
     }
@@ -54,6 +58,7 @@ struct Worker {
     channel: Arc<Channel>,
     sender: Sender,
     shutdown: CancellationToken,
+    look_every: Duration,
 }
 
 impl Worker {
@@ -76,7 +81,7 @@ impl Worker {
                 // The database could not be read: look again later.
                 None => None,
             };
-            let wake = until(next_due).min(LOOK_EVERY);
+            let wake = self.until(next_due);
             tokio::select! {
                 () = self.shutdown.cancelled() => return,
                 _ = stored.changed() => {}
@@ -87,13 +92,13 @@ impl Worker {
 
     /// One attempt at one delivery, and its record.
     async fn attempt(&self, due: Due) {
-        let notification = Notification::of_message(due.id, &due.message);
+        let notification = Notification::of(&due);
         let outcome = tokio::select! {
             outcome = self.sender.send(&self.channel, &notification) => outcome,
             // Abandoned: the lease brings it back after the restart.
             () = self.shutdown.cancelled() => return,
         };
-        let attempts = due.attempts + 1;
+        let attempts = due.delivery.attempts + 1;
         let label = &self.channel.label;
         let message_id = due.message.id;
         let attempt = match outcome {
@@ -117,8 +122,9 @@ impl Worker {
                 Attempt::Failed { error }
             }
             Outcome::Retry { after, error } => {
-                let queued_for =
-                    Duration::from_secs(now().saturating_sub(due.created_at).max(0) as u64);
+                let queued_for = Duration::from_secs(
+                    now().saturating_sub(due.delivery.created_at).max(0) as u64,
+                );
                 if queued_for >= GIVE_UP_AFTER {
                     let error = format!("gave up after 3 days: {error}");
                     tracing::warn!(
@@ -150,20 +156,18 @@ impl Worker {
             Attempt::Failed { .. } => "failed",
         };
         crate::telemetry::delivery(self.channel.target.kind(), outcome);
-        self.inbox.attempted(due.id, attempt);
+        self.inbox.attempted(due.delivery.id, attempt).await;
     }
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// How long until unix second `at` (none: the longest wait).
-fn until(at: Option<i64>) -> Duration {
-    match at {
-        Some(at) => Duration::from_secs(at.saturating_sub(now()).max(0) as u64),
-        None => LOOK_EVERY,
+impl Worker {
+    /// How long to sleep until unix second `at` (none: the longest
+    /// sleep), never longer than the look interval.
+    fn until(&self, at: Option<i64>) -> Duration {
+        match at {
+            Some(at) => Duration::from_secs(at.saturating_sub(now()).max(0) as u64),
+            None => self.look_every,
+        }
+        .min(self.look_every)
     }
 }

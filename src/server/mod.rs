@@ -14,6 +14,7 @@ mod lifetime;
 pub mod limits;
 pub mod listen;
 pub mod ops;
+pub mod owner;
 pub mod proxy;
 pub mod record;
 mod refusal_log;

@@ -26,7 +26,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::inbox::{Database, Inbox, Store};
+use crate::inbox::Inbox;
 use crate::telemetry;
 
 /// Clients served at once; more are closed at once.
@@ -49,9 +49,6 @@ pub struct Ops {
     inbox: Inbox,
     /// Cancelled when the server starts to drain.
     shutdown: CancellationToken,
-    /// For the pending deliveries: the store, opened on first use.
-    database: Option<Database>,
-    store: Mutex<Option<Store>>,
     /// Each channel's label and kind, to add up what is pending by kind.
     channels: Vec<(String, &'static str)>,
     ready: Mutex<Option<(Instant, Result<(), String>)>>,
@@ -62,7 +59,6 @@ impl Ops {
         handle: PrometheusHandle,
         inbox: Inbox,
         shutdown: CancellationToken,
-        database: Option<Database>,
         channels: Vec<(String, &'static str)>,
     ) -> Arc<Ops> {
         let kinds: Vec<&'static str> = channels.iter().map(|(_, kind)| *kind).collect();
@@ -71,8 +67,6 @@ impl Ops {
             handle,
             inbox,
             shutdown,
-            database,
-            store: Mutex::new(None),
             channels,
             ready: Mutex::new(None),
         })
@@ -107,22 +101,13 @@ impl Ops {
         if self.channels.is_empty() {
             return;
         }
-        let Some(database) = &self.database else {
-            return;
-        };
-        let mut store = self.store.lock().await;
-        let read = tokio::time::timeout(DATABASE_CHECK, async {
-            if store.is_none() {
-                *store = Store::open(database).await.ok().flatten();
-            }
-            match store.as_ref() {
-                Some(store) => store.backlog().await.ok(),
-                None => Some(Vec::new()),
-            }
+        let deadline = Instant::now() + DATABASE_CHECK;
+        let read = tokio::time::timeout_at(deadline, async {
+            let store = self.inbox.store(deadline).await?;
+            store.backlog().await.ok()
         })
         .await;
         let Ok(Some(backlog)) = read else {
-            *store = None;
             return;
         };
         let mut by_kind: Vec<(&'static str, u64)> = Vec::new();
@@ -131,11 +116,11 @@ impl Ops {
                 by_kind.push((kind, 0));
             }
         }
-        for (label, pending, _failed) in backlog {
-            if let Some((_, kind)) = self.channels.iter().find(|(l, _)| *l == label)
+        for row in backlog {
+            if let Some((_, kind)) = self.channels.iter().find(|(l, _)| *l == row.channel)
                 && let Some(entry) = by_kind.iter_mut().find(|(k, _)| k == kind)
             {
-                entry.1 += pending;
+                entry.1 += row.pending;
             }
         }
         for (kind, pending) in by_kind {

@@ -20,13 +20,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::budget::InputBudget;
 use super::interactive::{RESTARTING, send};
-use super::owner_store::{self, Done, Finished, Work, finished};
+use super::owner_exec;
+use super::owner_store::{self, Done, Work, finished};
 use super::setup::{Request, Setup};
 use super::{SessionLimits, Shared};
+use crate::console::{self, Console, Effect, Flow};
 use crate::content::Content;
-use crate::inbox::{Database, Store};
-use crate::owner::console::{self, Change, Console, Effect, Flow};
-use crate::owner::exec;
+use crate::inbox::Change;
 use crate::term::frame::FrameBuf;
 use crate::term::input::{InputEvent, InputParser};
 use crate::term::modes;
@@ -52,7 +52,6 @@ pub async fn serve(
     shared: &Shared,
     shutdown: CancellationToken,
 ) -> (Option<u32>, &'static str) {
-    let database = shared.owner.database.clone();
     let limit = shared.limits.write_timeout;
     match (setup.request, setup.pty) {
         (Request::Shell, Some(size)) => {
@@ -68,9 +67,7 @@ pub async fn serve(
                 budget: InputBudget::new(shared.limits.max_input_rate),
                 limits: shared.limits,
                 last_input: Instant::now(),
-                database,
                 shared: shared.clone(),
-                store: None,
                 work: None,
                 queued: VecDeque::new(),
                 dirty: true,
@@ -87,11 +84,11 @@ pub async fn serve(
             (sent.then_some(0), end)
         }
         (Request::Shell, None) => {
-            let answer = exec::run(b"messages", database.as_ref()).await;
+            let answer = owner_exec::run(b"messages", &shared.inbox).await;
             (reply(writer, answer, false, limit).await, "done")
         }
         (Request::Exec(command), pty) => {
-            let answer = exec::run(&command, database.as_ref()).await;
+            let answer = owner_exec::run(&command, &shared.inbox).await;
             (reply(writer, answer, pty.is_some(), limit).await, "done")
         }
     }
@@ -100,7 +97,7 @@ pub async fn serve(
 /// Writes an exec answer: stdout, stderr, and its status.
 async fn reply(
     writer: &ChannelWriteHalf<Msg>,
-    answer: exec::Answer,
+    answer: owner_exec::Output,
     pty: bool,
     limit: Duration,
 ) -> Option<u32> {
@@ -134,11 +131,8 @@ struct OwnerSession {
     budget: InputBudget,
     limits: SessionLimits,
     last_input: Instant,
-    database: Option<Database>,
     shared: Shared,
-    /// Opened on first use, and again after a failure.
-    store: Option<Arc<Store>>,
-    work: Option<JoinHandle<Finished>>,
+    work: Option<JoinHandle<Done>>,
     queued: VecDeque<Work>,
     dirty: bool,
 }
@@ -250,20 +244,17 @@ impl OwnerSession {
             .load(std::sync::atomic::Ordering::Relaxed);
         self.work = Some(tokio::spawn(owner_store::run(
             work,
-            self.store.clone(),
-            self.database.clone(),
+            self.shared.inbox.clone(),
             visitors_now,
         )));
     }
 
-    fn done(&mut self, (store, done): Finished) {
-        self.store = store;
+    fn done(&mut self, done: Done) {
         self.dirty = true;
         match done {
             Done::Loaded(Ok(loaded)) => self.console.load(loaded),
             Done::Loaded(Err(e)) => {
                 tracing::warn!("owner console could not load the inbox: {e:#}");
-                self.store = None;
                 self.console.failed_to("load the inbox");
             }
             Done::Changed(change, Ok(true)) => {
@@ -274,6 +265,7 @@ impl OwnerSession {
                     Change::Redeliver(id) => {
                         tracing::info!(id, "owner queued a message's failed deliveries again")
                     }
+                    Change::AllRead => tracing::info!("owner marked every message read"),
                 }
                 self.console.changed(change);
                 self.queue(Work::Reload);
@@ -288,11 +280,10 @@ impl OwnerSession {
             }
             Done::Changed(change, Err(e)) => {
                 tracing::warn!("owner console could not change the inbox: {e:#}");
-                self.store = None;
                 self.console.failed_to(match change {
                     Change::Delete(_) => "delete it",
                     Change::Redeliver(_) => "queue it again",
-                    Change::Read(_) | Change::Unread(_) => "mark it",
+                    Change::Read(_) | Change::Unread(_) | Change::AllRead => "mark it",
                 });
             }
         }

@@ -22,9 +22,8 @@ use super::budget::InputBudget;
 use super::goodbye::finish;
 use super::{SessionLimits, Shared, Visitor};
 use crate::app::App;
-use crate::app::form::Answer;
 use crate::content::Content;
-use crate::inbox::{Inbox, Submission, SubmitResult};
+use crate::inbox::{Inbox, Message, SubmitResult};
 use crate::term::caps::ClientEnv;
 use crate::term::size::{self, Size};
 use crate::tui::{Tui, sleep_until};
@@ -321,27 +320,20 @@ impl Session {
 
     /// The inbox's answer, as the form shows it.
     fn answered(&mut self, result: SubmitResult) {
-        self.ui.answer(match result {
-            SubmitResult::Sent => Answer::Sent,
-            SubmitResult::Limited(wait) => Answer::Limited(wait),
-            SubmitResult::Invalid | SubmitResult::Failed => Answer::Failed,
-        });
+        self.ui.answer(result);
     }
 
     /// Hands the form's messages to the inbox; the answer comes back in
     /// the loop.
     fn send_drafts(&mut self) {
         for draft in self.ui.take_effects() {
-            let submission = Submission {
-                submission_id: draft.submission_id,
-                name: draft.name,
-                contact: draft.contact,
-                message: draft.message,
+            let message = Message {
                 peer: self.visitor.peer.map(|p| p.ip()),
                 key_fingerprint: self.visitor.key_fingerprint.clone(),
+                ..draft
             };
             let inbox = self.inbox.clone();
-            self.sending = Some(tokio::spawn(async move { inbox.submit(submission).await }));
+            self.sending = Some(tokio::spawn(async move { inbox.submit(message).await }));
         }
     }
 

@@ -11,6 +11,7 @@ mod budget;
 mod console;
 mod goodbye;
 mod interactive;
+mod owner_exec;
 mod owner_store;
 mod plain;
 mod report;
@@ -28,9 +29,10 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::clock;
 use crate::content::Content;
 use crate::inbox::{Inbox, Visit, VisitKind};
-use crate::owner::Owner;
+use crate::server::owner::Owner;
 use crate::telemetry::{self, SessionKind};
 use crate::term::modes;
 pub use interactive::RESTARTING;
@@ -234,16 +236,13 @@ async fn run(
     }
     let _counted = shared.owner.visitor_session();
     let mut visit = Visit {
-        started: started.at,
-        duration: Duration::ZERO,
+        started_at: clock::unix(started.at),
         peer: visitor.peer.map(|p| p.ip()),
         client: visitor.client.clone(),
         term: setup.env.term.clone(),
         cols: setup.pty.map_or(0, |size| size.cols),
         rows: setup.pty.map_or(0, |size| size.rows),
-        sections: Vec::new(),
-        left_message: false,
-        kind: VisitKind::Plain,
+        ..Visit::default()
     };
     let served = serve(
         (&mut reader, &writer),
@@ -258,14 +257,14 @@ async fn run(
     if !close(&writer, served.status, shared.limits.write_timeout).await {
         reporter.send(Report::Cut);
     }
-    visit.kind = served.kind;
+    visit.kind = served.kind.label();
     if let Some(summary) = served.summary {
-        visit.sections = summary.sections;
+        visit.sections = summary.sections.join(",");
         visit.left_message = summary.left_message;
         visit.cols = summary.size.cols;
         visit.rows = summary.size.rows;
     }
-    visit.duration = started.clock.elapsed();
+    visit.duration_ms = started.clock.elapsed().as_millis().min(i64::MAX as u128) as i64;
     shared.inbox.record_visit(visit);
     served.how
 }

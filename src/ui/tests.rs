@@ -371,11 +371,12 @@ fn contact_keys_wrap_on_narrow_screens() {
 /// where one row would cut it off.
 #[test]
 fn form_failure_wraps_so_the_address_shows_whole() {
-    use crate::app::form::{Answer, Form};
+    use crate::app::form::Form;
+    use crate::inbox::SubmitResult;
     let content = shipped();
     let mut app = App::new(Section::Contact);
     let mut form = Form::new();
-    form.answer(Answer::Failed);
+    form.answer(SubmitResult::Failed);
     app.form = Some(form);
     for (cols, rows) in [(80, 24), (40, 20), (40, 15)] {
         let joined = text(&render(&content, &app, cols, rows)).join("\n");

@@ -205,7 +205,12 @@ impl PgServer {
 
     /// A fresh, empty database.
     pub fn database(&self) -> Database {
-        Database::from_flags(Some(&self.database_url()), Path::new("unused")).unwrap()
+        Database::from_flags(
+            "--database",
+            Some(&self.database_url()),
+            Path::new("unused"),
+        )
+        .unwrap()
     }
 
     /// A fresh, empty database's URL, as `--database` takes it.

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use sshfolio::content::Content;
 use sshfolio::inbox::{Database, Inbox, Policy};
-use sshfolio::owner::Owner;
 use sshfolio::server;
+use sshfolio::server::owner::Owner;
 use sshfolio::server::{Limits, Settings};
 use sshfolio::server::{host_key, ssh_config};
 use sshfolio::session::{ContentSource, SessionLimits, Shared};
@@ -123,7 +123,7 @@ impl TestServer {
             let (settings, limits, per_hour) =
                 (options.settings, options.limits, options.messages_per_hour);
             // Owner keys, when a test wrote them into the keys directory.
-            let owner = Arc::new(Owner::load(&keys, "owner", Some(database.clone())));
+            let owner = Arc::new(Owner::load(&keys, "owner"));
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -131,7 +131,7 @@ impl TestServer {
                     .build()
                     .unwrap();
                 let entered = runtime.enter();
-                let (inbox, writer) = Inbox::start(
+                let (inbox, inbox_tasks) = Inbox::start(
                     &database,
                     Policy {
                         messages_per_hour: per_hour,
@@ -148,10 +148,9 @@ impl TestServer {
                 runtime.block_on(async {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();
                     server::run(listener, config, shared, settings, shutdown).await;
-                    writer.flush(Duration::from_secs(5)).await;
+                    inbox_tasks.finish(Duration::from_secs(5)).await;
                 });
                 drop(runtime);
-                writer.finish(Duration::from_secs(5));
             })
         };
         TestServer {

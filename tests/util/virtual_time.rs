@@ -14,8 +14,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use russh::client;
-use sshfolio::inbox::{Database, Inbox, Policy, Writer};
-use sshfolio::owner::Owner;
+use sshfolio::inbox::{Database, Inbox, InboxTasks, Policy};
+use sshfolio::server::owner::Owner;
 use sshfolio::server::{Server, Settings, host_key, ssh_config};
 use sshfolio::session::{ContentSource, SessionLimits, Shared};
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
@@ -33,7 +33,7 @@ pub struct VirtualServer {
     server: Server,
     shutdown: CancellationToken,
     next_port: std::sync::atomic::AtomicU16,
-    _writer: Writer,
+    _inbox_tasks: InboxTasks,
     _dirs: tempfile::TempDir,
 }
 
@@ -42,7 +42,7 @@ impl VirtualServer {
     pub fn start(settings: Settings, limits: SessionLimits) -> VirtualServer {
         let dirs = tempfile::tempdir().unwrap();
         let key = host_key::load_or_create(&dirs.path().join("keys")).unwrap();
-        let (inbox, writer) = Inbox::start(
+        let (inbox, inbox_tasks) = Inbox::start(
             &Database::Sqlite(dirs.path().join("data")),
             Policy::default(),
         );
@@ -50,7 +50,7 @@ impl VirtualServer {
             content: ContentSource::fixed(Arc::new(shipped_content())),
             inbox,
             limits,
-            owner: Arc::new(Owner::nobody("owner", None)),
+            owner: Arc::new(Owner::nobody("owner")),
         };
         let shutdown = CancellationToken::new();
         let config = Arc::new(ssh_config::config(key));
@@ -58,7 +58,7 @@ impl VirtualServer {
             server: Server::new(config, shared, settings, shutdown.clone()),
             shutdown,
             next_port: 40000.into(),
-            _writer: writer,
+            _inbox_tasks: inbox_tasks,
             _dirs: dirs,
         }
     }

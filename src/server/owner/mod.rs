@@ -1,14 +1,11 @@
-//! The owner's side of the SSH door: who the owner is (one user name and
-//! the keys in `keys/owner_authorized_keys`, re-read on SIGHUP), the
-//! brute-force guard on that name, and what the owner gets once in — the
-//! console ([`console`]) and the exec commands ([`exec`]). With no keys
-//! there is no owner: the name is an ordinary visitor's.
+//! The owner's door: who the owner is (one user name and the keys in
+//! `keys/owner_authorized_keys`, re-read on SIGHUP) and the brute-force
+//! guard on that name. What the owner gets once in — the console and the
+//! exec commands — is the session's. With no keys there is no owner: the
+//! name is an ordinary visitor's.
 
-pub mod console;
-pub mod exec;
 pub mod guard;
 pub mod keys;
-pub mod report;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -18,7 +15,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use russh::keys::PublicKey;
 use tokio::time::Instant;
 
-use crate::inbox::Database;
 use guard::{Failure, Guard};
 pub use keys::OwnerKeys;
 
@@ -33,9 +29,6 @@ pub struct Owner {
     path: Option<PathBuf>,
     keys: RwLock<Arc<OwnerKeys>>,
     guard: Mutex<Guard>,
-    /// Where the console and the exec commands read and change the inbox;
-    /// `None` when `--database` could not be used.
-    pub database: Option<Database>,
     /// Visitor sessions open on this server right now.
     pub visitors_now: Arc<AtomicUsize>,
 }
@@ -43,30 +36,29 @@ pub struct Owner {
 impl Owner {
     /// The owner of a server whose keys live in `keys_dir`; reads the
     /// keys file now (see [`Owner::reload`]).
-    pub fn load(keys_dir: &Path, user: &str, database: Option<Database>) -> Owner {
+    pub fn load(keys_dir: &Path, user: &str) -> Owner {
         let owner = Owner {
             path: Some(keys_dir.join(keys::FILE_NAME)),
-            ..Owner::nobody(user, database)
+            ..Owner::nobody(user)
         };
         owner.reload();
         owner
     }
 
     /// An owner with no keys file: no console until keys are set.
-    pub fn nobody(user: &str, database: Option<Database>) -> Owner {
+    pub fn nobody(user: &str) -> Owner {
         Owner {
             user: user.to_string(),
             path: None,
             keys: RwLock::new(Arc::new(OwnerKeys::default())),
             guard: Mutex::new(Guard::default()),
-            database,
             visitors_now: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// An owner with these keys (tests).
-    pub fn with_keys(user: &str, keys: OwnerKeys, database: Option<Database>) -> Owner {
-        let owner = Owner::nobody(user, database);
+    pub fn with_keys(user: &str, keys: OwnerKeys) -> Owner {
+        let owner = Owner::nobody(user);
         *owner.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
         owner
     }

@@ -10,7 +10,8 @@ use ratatui::style::Style;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Console, Tab};
-use crate::inbox::db::Message;
+use crate::clock;
+use crate::inbox::Message;
 use crate::sanitize;
 use crate::text::{counted, wrap};
 use crate::ui::theme::Theme;
@@ -190,14 +191,14 @@ fn inbox(console: &Console, theme: &Theme, body: Rect, buf: &mut Buffer) {
         let y = body.y + row as u16;
         let selected = index == console.selected;
         let base = if selected { theme.selected } else { theme.base };
-        let marker = if m.read { "  " } else { "● " };
+        let marker = if m.is_read() { "  " } else { "● " };
         let mut x = put(buf, body.x, y, marker, body.width, theme.marker);
         let line = format!(
             "#{:<4} {}  {}  {}",
             m.id,
-            when(&m.received_at),
+            when(m.received_at),
             one_line(&m.name),
-            one_line(m.message.lines().next().unwrap_or(""))
+            one_line(m.body.lines().next().unwrap_or(""))
         );
         x = put(
             buf,
@@ -205,7 +206,7 @@ fn inbox(console: &Console, theme: &Theme, body: Rect, buf: &mut Buffer) {
             y,
             &line,
             body.right() - x,
-            if m.read {
+            if m.is_read() {
                 base
             } else {
                 base.patch(theme.strong)
@@ -231,8 +232,8 @@ pub fn message_lines(m: &Message, width: usize) -> Vec<String> {
     let mut lines = vec![format!(
         "#{}  received {}{}",
         m.id,
-        when(&m.received_at),
-        if m.read { "" } else { "  · unread" }
+        when(m.received_at),
+        if m.is_read() { "" } else { "  · unread" }
     )];
     lines.push(format!("from   {}", one_line(&m.name)));
     if !m.contact.is_empty() {
@@ -242,10 +243,10 @@ pub fn message_lines(m: &Message, width: usize) -> Vec<String> {
         lines.push(format!("key    {}", one_line(key)));
     }
     for d in &m.deliveries {
-        lines.push(format!("sent   {}  {}", d.channel, d.state));
+        lines.push(format!("sent   {}  {}", d.channel, d.state.as_str()));
     }
     lines.push(String::new());
-    let text = sanitize::clean(&m.message, sanitize::STORED).replace('\t', "    ");
+    let text = sanitize::clean(&m.body, sanitize::STORED).replace('\t', "    ");
     lines.extend(wrap(&text, width).into_iter().map(str::to_string));
     lines
 }
@@ -388,12 +389,10 @@ fn one_line(text: &str) -> String {
     sanitize::clean(text, sanitize::ONE_LINE)
 }
 
-/// "2026-11-29 10:31" from RFC 3339.
-fn when(rfc3339: &str) -> String {
-    match (rfc3339.get(..10), rfc3339.get(11..16)) {
-        (Some(day), Some(time)) => format!("{day} {time}"),
-        _ => rfc3339.to_string(),
-    }
+/// "2026-11-29 10:31" of Unix seconds.
+fn when(unix: i64) -> String {
+    let at = clock::rfc3339(unix);
+    format!("{} {}", &at[..10], &at[11..16])
 }
 
 /// Where each tab starts (tests click on them).

@@ -15,7 +15,7 @@ use deliveries::{channel_states, failed_deliveries};
 use motion::Motion;
 pub use tab::Tab;
 
-use crate::inbox::db::Message;
+use crate::inbox::{Change, Message};
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
 
 /// What the session does for the console besides drawing.
@@ -29,15 +29,6 @@ pub enum Effect {
     Change(Change),
     /// Load everything again.
     Reload,
-}
-
-/// A change to the inbox the owner asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Read(i64),
-    Unread(i64),
-    Delete(i64),
-    Redeliver(i64),
 }
 
 /// The console's state.
@@ -150,6 +141,7 @@ impl Console {
             Change::Unread(id) => format!("#{id} marked unread"),
             Change::Delete(id) => format!("#{id} deleted"),
             Change::Redeliver(id) => format!("#{id}: failed deliveries queued again"),
+            Change::AllRead => "all marked read".into(),
         });
     }
 
@@ -166,7 +158,7 @@ impl Console {
     }
 
     pub fn unread(&self) -> usize {
-        self.messages.iter().filter(|m| !m.read).count()
+        self.messages.iter().filter(|m| !m.is_read()).count()
     }
 
     pub fn selected_message(&self) -> Option<&Message> {
@@ -315,7 +307,7 @@ impl Console {
         let id = message.id;
         match key {
             Key::Char('r') => {
-                let change = if message.read {
+                let change = if message.is_read() {
                     Change::Unread(id)
                 } else {
                     Change::Read(id)

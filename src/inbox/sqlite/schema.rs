@@ -1,27 +1,17 @@
 //! The SQLite database `data/messages.db`: its schema, migrated by
-//! `user_version`, and every query. WAL journal, `synchronous=FULL` (a
-//! commit is fsynced before it returns), a busy timeout so the owner's
-//! `sshfolio messages` can run beside the server.
-
-pub mod export;
-mod messages;
-mod outbox;
-mod visits;
+//! `user_version`, and how a connection is opened: WAL journal,
+//! `synchronous=FULL` (a commit is fsynced before it returns), a busy
+//! timeout so the owner's `sshfolio messages` can run beside the server.
 
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-pub use messages::*;
-pub use outbox::*;
-pub use visits::*;
-
-/// The database file inside the data directory.
-pub const FILE: &str = "messages.db";
+pub use crate::inbox::database::FILE;
 
 /// Migrations, in order; `user_version` counts how many have run.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: messages and visits.
     "CREATE TABLE messages (
         id INTEGER PRIMARY KEY,
@@ -68,20 +58,39 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX deliveries_due ON deliveries (channel_key, state, next_attempt_at);",
 ];
 
-/// Opens (creating if needed) and migrates the database at `path`.
-/// Several processes opening a new file at the same instant can find it
-/// locked where SQLite calls no busy handler (switching it to WAL): that
-/// is tried again for up to the busy timeout.
-pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let started = std::time::Instant::now();
-    loop {
-        match open_once(path) {
-            Err(rusqlite::Error::SqliteFailure(e, _))
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database schema version {found} is newer than this sshfolio understands ({known})")]
+    TooNew { found: usize, known: usize },
+}
+
+impl OpenError {
+    /// Another connection holds the file while it is being set up.
+    fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            OpenError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(
                     e.code,
                     rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) && started.elapsed() < BUSY_TIMEOUT =>
-            {
+                )
+        )
+    }
+}
+
+/// Opens (creating if needed) and migrates the database at `path`.
+/// Several processes opening a new file at the same instant can find it
+/// locked where SQLite calls no busy handler (switching it to WAL): that
+/// is tried again for up to the busy timeout. Called only off the async
+/// runtime (the inbox's thread, a blocking task, a command).
+pub fn open(path: &Path) -> Result<Connection, OpenError> {
+    let started = std::time::Instant::now();
+    loop {
+        match open_once(path) {
+            Err(e) if e.is_busy() && started.elapsed() < BUSY_TIMEOUT => {
                 std::thread::sleep(Duration::from_millis(10));
             }
             opened => return opened,
@@ -92,7 +101,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
 /// How long a write waits for another connection's.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn open_once(path: &Path) -> rusqlite::Result<Connection> {
+fn open_once(path: &Path) -> Result<Connection, OpenError> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -107,7 +116,7 @@ fn open_once(path: &Path) -> rusqlite::Result<Connection> {
 /// Runs the migrations not yet run. The version is read inside the write
 /// transaction, so two processes opening a new database at once (the
 /// server and `sshfolio messages`) never both run the same migration.
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
@@ -120,14 +129,11 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
             }
             None if version == MIGRATIONS.len() => return Ok(()),
             None => {
-                return Err(rusqlite::Error::InvalidParameterName(format!(
-                    "database schema version {version} is newer than this sshfolio understands ({})",
-                    MIGRATIONS.len()
-                )));
+                return Err(OpenError::TooNew {
+                    found: version,
+                    known: MIGRATIONS.len(),
+                });
             }
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

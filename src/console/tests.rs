@@ -4,32 +4,38 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use super::*;
-use crate::inbox::db::{Delivery, Message};
+use crate::inbox::{Delivery, DeliveryState};
 use crate::term::caps::ColorDepth;
 use crate::term::input::Modifiers;
 use crate::ui::theme::Theme;
 
 fn message(id: i64, read: bool) -> Message {
+    // 2026-11-DD 10:31 UTC.
+    let received_at = 1_793_491_200 + (id.clamp(1, 28) - 1) * 86_400 + 10 * 3600 + 31 * 60;
     Message {
         id,
-        received_at: format!("2026-11-{:02}T10:31:00Z", id.clamp(1, 28)),
+        received_at,
         name: format!("Visitor {id}"),
         contact: format!("v{id}@example.com"),
-        message: format!("Hello number {id}\nsecond line"),
-        key_fingerprint: None,
-        read,
+        body: format!("Hello number {id}\nsecond line"),
+        read_at: read.then_some(received_at + 60),
         deliveries: vec![Delivery {
+            id,
             message_id: id,
+            channel_key: "k".into(),
             channel: "webhook example.com".into(),
             state: if id == 2 {
-                "failed".into()
+                DeliveryState::Failed
             } else {
-                "delivered".into()
+                DeliveryState::Delivered
             },
             attempts: 1,
-            last_error: (id == 2).then(|| "HTTP 404".into()),
+            created_at: received_at,
             next_attempt_at: 0,
+            last_error: (id == 2).then(|| "HTTP 404".into()),
+            done_at: None,
         }],
+        ..Message::default()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Deliveries tab's data: each channel's totals and the failed
 //! deliveries, derived from the messages the console loaded.
 
-use crate::inbox::db::Message;
+use crate::inbox::{DeliveryState, Message};
 
 /// One failed delivery, as the Deliveries tab lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +35,10 @@ pub(super) fn channel_states(messages: &[Message]) -> Vec<ChannelState> {
             }
         };
         let state = &mut states[index];
-        match d.state.as_str() {
-            "delivered" => state.delivered += 1,
-            "pending" => state.pending += 1,
-            _ => state.failed += 1,
+        match d.state {
+            DeliveryState::Delivered => state.delivered += 1,
+            DeliveryState::Pending => state.pending += 1,
+            DeliveryState::Failed => state.failed += 1,
         }
     }
     states
@@ -51,7 +51,7 @@ pub(super) fn failed_deliveries(messages: &[Message]) -> Vec<Failed> {
         .flat_map(|m| {
             m.deliveries
                 .iter()
-                .filter(|d| d.state == "failed")
+                .filter(|d| d.state == DeliveryState::Failed)
                 .map(|d| Failed {
                     message_id: m.id,
                     channel: d.channel.clone(),

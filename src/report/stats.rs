@@ -8,15 +8,16 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::messages::{now, safe};
+use super::messages::safe;
 use crate::app::Section;
+use crate::clock::now;
 use crate::inbox::Store;
 use crate::text::counted;
 
 /// `sshfolio stats`: visitors per day, session length, sections, clients.
 /// The database adds up the visits; only the totals come back. Also what
 /// the owner's `ssh owner@host stats` and the console's Stats print.
-pub async fn stats(store: Option<&Store>, days: u32) -> Result<String> {
+pub async fn stats(store: Option<&dyn Store>, days: u32) -> Result<String> {
     let Some(store) = store else {
         return Ok("no visits recorded yet\n".to_string());
     };

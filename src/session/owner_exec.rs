@@ -7,13 +7,16 @@
 
 use clap::{Parser, Subcommand};
 
-use super::report::messages::Mark;
-use super::report::{messages, stats};
-use crate::inbox::{Database, Store};
+use tokio::time::Instant;
+
+use super::owner_store::STORE_TIMEOUT;
+use crate::inbox::Inbox;
+use crate::report::messages::{self, Inboxed, Mark};
+use crate::report::stats;
 
 /// What an exec command answers: stdout, stderr and the exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
+pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub status: u32,
@@ -58,9 +61,9 @@ enum OwnerCommand {
     },
 }
 
-/// Runs one owner command against `database`; `action` is logged when
-/// the command changes something.
-pub async fn run(command: &[u8], database: Option<&Database>) -> Answer {
+/// Runs one owner command against the server's inbox; what it changes is
+/// logged.
+pub async fn run(command: &[u8], inbox: &Inbox) -> Output {
     let line = String::from_utf8_lossy(command);
     let words = line.split_whitespace();
     let parsed = match OwnerCli::try_parse_from(words) {
@@ -69,56 +72,53 @@ pub async fn run(command: &[u8], database: Option<&Database>) -> Answer {
             let text = e.render().to_string();
             let status = e.exit_code() as u32;
             return if status == 0 {
-                Answer::ok(text)
+                Output::ok(text)
             } else {
-                Answer::failed(text, status)
+                Output::failed(text, status)
             };
         }
     };
-    let Some(database) = database else {
-        return Answer::failed(
-            "sshfolio: the database is not usable (see the server's log)\n".into(),
+    let Some(store) = inbox.store(Instant::now() + STORE_TIMEOUT).await else {
+        return Output::failed(
+            "sshfolio: the database is not reachable (see the server's log)\n".into(),
             EXIT_FAILED,
         );
     };
-    let text = async {
-        let store = Store::open(database).await?;
-        match parsed.command {
-            OwnerCommand::Messages { json, unread } => {
-                messages::messages(database, store.as_ref(), json, unread, None).await
-            }
-            OwnerCommand::Stats { days } => stats::stats(store.as_ref(), days).await,
-            OwnerCommand::MarkRead { which } => {
-                let marked =
-                    messages::messages(database, store.as_ref(), false, false, Some(which)).await;
-                if marked.is_ok() {
-                    match which {
-                        Mark::One(id) => tracing::info!(id, "owner marked a message read"),
-                        Mark::All => tracing::info!("owner marked every message read"),
-                    }
+    let inboxed = Inboxed {
+        store: Some(&*store),
+        label: store.label(),
+    };
+    let text = match parsed.command {
+        OwnerCommand::Messages { json, unread } => messages::messages(&inboxed, json, unread).await,
+        OwnerCommand::Stats { days } => stats::stats(Some(&*store), days).await,
+        OwnerCommand::MarkRead { which } => {
+            let marked = messages::mark_read(&inboxed, which).await;
+            if marked.is_ok() {
+                match which {
+                    Mark::One(id) => tracing::info!(id, "owner marked a message read"),
+                    Mark::All => tracing::info!("owner marked every message read"),
                 }
-                marked
             }
+            marked
         }
-    }
-    .await;
+    };
     match text {
-        Ok(text) => Answer::ok(text),
-        Err(e) => Answer::failed(format!("sshfolio: {e:#}\n"), EXIT_FAILED),
+        Ok(text) => Output::ok(text),
+        Err(e) => Output::failed(format!("sshfolio: {e:#}\n"), EXIT_FAILED),
     }
 }
 
-impl Answer {
-    fn ok(stdout: String) -> Answer {
-        Answer {
+impl Output {
+    fn ok(stdout: String) -> Output {
+        Output {
             stdout,
             stderr: String::new(),
             status: 0,
         }
     }
 
-    fn failed(stderr: String, status: u32) -> Answer {
-        Answer {
+    fn failed(stderr: String, status: u32) -> Output {
+        Output {
             stdout: String::new(),
             stderr,
             status,

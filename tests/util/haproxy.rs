@@ -2,15 +2,16 @@
 //! test, run with the deploy example `deploy/haproxy.cfg` itself: its
 //! frontend moved to a loopback port, its two servers to the replicas'
 //! addresses, health checks every 300 ms, and in the foreground (no
-//! daemon, no user switch, no syslog). Without the binary a test says it is skipped — unless
-//! `SSHFOLIO_REQUIRE_CLIENTS=1` (set by `.ci/run`, which installs it),
-//! where that is a failure.
+//! daemon, no user switch, no syslog). Without the binary the test is
+//! skipped (`require`: recorded for the run's summary, or a failure when
+//! `SSHFOLIO_REQUIRE_CLIENTS=1`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::skip::require;
 use super::wait::poll_until;
 
 pub struct Haproxy {
@@ -19,34 +20,30 @@ pub struct Haproxy {
     _dir: tempfile::TempDir,
 }
 
+/// The installed binary; `None` (the test skipped) when there is none.
 fn binary() -> Option<PathBuf> {
-    let found = [
+    const PLACES: [&str; 3] = [
         "/usr/sbin/haproxy",
         "/usr/local/sbin/haproxy",
         "/usr/bin/haproxy",
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    if found.is_none() {
-        if std::env::var("SSHFOLIO_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-            panic!("haproxy is required (SSHFOLIO_REQUIRE_CLIENTS=1) but not installed");
-        }
-        eprintln!(
-            "SKIPPED: haproxy (apt-get install haproxy) is not installed; replicas behind a load balancer are not tested here"
-        );
-    }
-    found
+    ];
+    require("haproxy", || {
+        PLACES
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.exists())
+            .ok_or_else(|| format!("not found: {}", PLACES.join(", ")))
+    })
 }
 
-/// Whether HAProxy is installed (said loudly when not).
+/// Whether HAProxy is installed (the test skipped when not).
 pub fn haproxy_installed() -> bool {
     binary().is_some()
 }
 
 impl Haproxy {
-    /// HAProxy balancing over `replicas`, started; `None` when it is not
-    /// installed.
+    /// HAProxy balancing over `replicas`, started; `None` (the test
+    /// skipped) when it is not installed.
     /// Each replica is its SSH address and its metrics address (where the
     /// health check asks `/readyz`).
     pub fn start(replicas: &[(SocketAddr, SocketAddr)]) -> Option<Haproxy> {

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::screen::{set_size, vt};
+use super::skip::require;
 use super::wait::{TIMEOUT, finish_in_time};
 
 /// The `ssh` arguments every OpenSSH test uses: no config, no known-hosts
@@ -40,23 +41,20 @@ pub fn ssh_args(addr: SocketAddr, user: &str) -> Vec<String> {
     .collect()
 }
 
-/// Whether an extra client (plink, dbclient) is installed. Missing, the
-/// test says loudly that it is skipped — unless SSHFOLIO_REQUIRE_CLIENTS=1
-/// (set by .ci/run after installing them), where that is a failure.
+/// Whether an extra client (plink, dbclient, ssh-audit, promtool) runs
+/// (`program version_arg`). Missing, the test is skipped (`require`:
+/// recorded for the run's summary, or a failure when the clients are
+/// required).
 pub fn have_client(program: &str, version_arg: &str) -> bool {
-    let found = Command::new(program)
-        .arg(version_arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        if std::env::var("SSHFOLIO_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-            panic!("{program} is required (SSHFOLIO_REQUIRE_CLIENTS=1) but not installed");
-        }
-        eprintln!("SKIPPED: {program} is not installed; this client is not tested here");
-    }
-    found
+    require(program, || {
+        Command::new(program)
+            .arg(version_arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("`{program} {version_arg}`: {e}"))
+    })
+    .is_some()
 }
 
 /// Runs a client program to completion with stdin closed.

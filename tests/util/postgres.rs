@@ -5,9 +5,9 @@
 //! test in a database of its own; a test that stops and starts the server
 //! gets one of its own ([`PgServer::start`]). Every server dies with the
 //! thread that started it (a parent-death signal), so nothing outlives
-//! the tests. Without the binaries a test says it is skipped — unless
-//! `SSHFOLIO_REQUIRE_CLIENTS=1` (set by `.ci/run`, which installs them),
-//! where that is a failure.
+//! the tests. Without the binaries the test is skipped (`require`:
+//! recorded for the run's summary, or a failure when
+//! `SSHFOLIO_REQUIRE_CLIENTS=1`).
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use sshfolio::inbox::Database;
 
+use super::skip::require;
+
 pub struct PgServer {
     pub port: u16,
     bin: PathBuf,
@@ -27,35 +29,40 @@ pub struct PgServer {
     child: Mutex<Option<Child>>,
 }
 
-/// The binary's shared server, started on first use; `None` (said
-/// loudly) when PostgreSQL is not installed.
+/// The binary's shared server, started on first use; `None` (the test
+/// skipped) when PostgreSQL is not installed.
 pub fn shared_postgres() -> Option<&'static PgServer> {
-    static SHARED: OnceLock<Option<PgServer>> = OnceLock::new();
-    SHARED
-        .get_or_init(|| {
-            let bin = binaries()?;
-            // Started from a thread that lives as long as the process, so
-            // the server dies with the process, not with the first test.
-            let (tx, rx) = std::sync::mpsc::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(PgServer::start_with(bin));
-                loop {
-                    std::thread::park();
-                }
-            });
-            Some(rx.recv().unwrap())
-        })
-        .as_ref()
+    static SHARED: OnceLock<Result<PgServer, String>> = OnceLock::new();
+    require("postgresql", || {
+        SHARED
+            .get_or_init(|| {
+                let bin = binaries()?;
+                // Started from a thread that lives as long as the process,
+                // so the server dies with the process, not with the first
+                // test.
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(PgServer::start_with(bin));
+                    loop {
+                        std::thread::park();
+                    }
+                });
+                Ok(rx.recv().unwrap())
+            })
+            .as_ref()
+            .map_err(String::clone)
+    })
 }
 
-/// A fresh database on the shared server.
+/// A fresh database on the shared server; `None` (the test skipped) when
+/// PostgreSQL is not installed.
 pub fn postgres_database() -> Option<Database> {
     Some(shared_postgres()?.database())
 }
 
-/// The directory holding `initdb` and `postgres`, or `None` (a printed
-/// skip, or a panic when they are required).
-fn binaries() -> Option<PathBuf> {
+/// The directory holding `initdb` and `postgres`, or where they were
+/// looked for.
+fn binaries() -> Result<PathBuf, String> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -70,22 +77,16 @@ fn binaries() -> Option<PathBuf> {
         version.and_then(|v| v.parse::<u32>().ok()).unwrap_or(0)
     });
     if let Some(bin) = versions.pop() {
-        return Some(bin);
+        return Ok(bin);
     }
     let in_path = Command::new("pg_config").arg("--bindir").output().ok();
     if let Some(out) = in_path.filter(|o| o.status.success()) {
         let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if bin.join("initdb").exists() {
-            return Some(bin);
+            return Ok(bin);
         }
     }
-    if std::env::var("SSHFOLIO_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-        panic!("PostgreSQL is required (SSHFOLIO_REQUIRE_CLIENTS=1) but initdb is not installed");
-    }
-    eprintln!(
-        "SKIPPED: PostgreSQL (apt-get install postgresql) is not installed; the PostgreSQL store is not tested here"
-    );
-    None
+    Err("no initdb in /usr/lib/postgresql/*/bin nor in `pg_config --bindir`".to_string())
 }
 
 /// The `postgres` user's uid and gid, when running as root (PostgreSQL
@@ -105,10 +106,11 @@ fn postgres_user() -> Option<(u32, u32)> {
 }
 
 impl PgServer {
-    /// A server of the test's own, to stop and start; `None` when
-    /// PostgreSQL is not installed. It dies with the calling thread.
+    /// A server of the test's own, to stop and start; `None` (the test
+    /// skipped) when PostgreSQL is not installed. It dies with the calling
+    /// thread.
     pub fn start() -> Option<PgServer> {
-        Some(PgServer::start_with(binaries()?))
+        Some(PgServer::start_with(require("postgresql", binaries)?))
     }
 
     fn start_with(bin: PathBuf) -> PgServer {

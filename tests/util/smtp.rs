@@ -1,14 +1,15 @@
 //! A real SMTP server for the email tests: aiosmtpd (from PyPI) run by
 //! `tests/fixtures/smtp_receiver.py` on a loopback port, each mail kept
-//! as a JSON file. Without aiosmtpd the tests say they are skipped —
-//! unless `SSHFOLIO_REQUIRE_CLIENTS=1` (set by `.ci/run`, which installs
-//! it), where that is a failure.
+//! as a JSON file. Without aiosmtpd the tests are skipped (`require`:
+//! recorded for the run's summary, or a failure when
+//! `SSHFOLIO_REQUIRE_CLIENTS=1`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::skip::require;
 use super::wait::poll_until;
 
 pub struct SmtpReceiver {
@@ -18,23 +19,20 @@ pub struct SmtpReceiver {
 }
 
 impl SmtpReceiver {
-    /// Started, or `None` (said loudly) when aiosmtpd is not installed.
-    /// With `login`, the server requires AUTH with that user and password.
+    /// Started, or `None` (the test skipped) when aiosmtpd is not
+    /// installed. With `login`, the server requires AUTH with that user
+    /// and password.
     pub fn start(login: Option<(&str, &str)>) -> Option<SmtpReceiver> {
-        let installed = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            if std::env::var("SSHFOLIO_REQUIRE_CLIENTS").as_deref() == Ok("1") {
-                panic!("aiosmtpd is required (SSHFOLIO_REQUIRE_CLIENTS=1) but not installed");
-            }
-            eprintln!(
-                "SKIPPED: aiosmtpd (python3 -m pip install aiosmtpd) is not installed; email is not tested here"
-            );
-            return None;
-        }
+        require("aiosmtpd", || {
+            let installed = Command::new("python3")
+                .args(["-c", "import aiosmtpd"])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            installed
+                .then_some(())
+                .ok_or_else(|| "`python3 -c 'import aiosmtpd'` failed".to_string())
+        })?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

@@ -174,7 +174,7 @@ pub struct MessagesArgs {
     #[arg(long)]
     pub unread: bool,
     /// Mark a message read, by id, or `all`.
-    #[arg(long, value_name = "ID|all")]
+    #[arg(long, value_name = "ID|all", value_parser = Mark::parse)]
     pub mark_read: Option<Mark>,
     /// Queue a message's failed notifications again, by message id.
     #[arg(long, value_name = "ID", conflicts_with = "mark_read")]
@@ -334,9 +334,9 @@ mod tests {
 
     #[test]
     fn parses_mark_targets() {
-        assert_eq!("all".parse::<Mark>().unwrap(), Mark::All);
-        assert_eq!("12".parse::<Mark>().unwrap(), Mark::One(12));
-        assert!("twelve".parse::<Mark>().is_err());
+        assert_eq!(Mark::parse("all").unwrap(), Mark::All);
+        assert_eq!(Mark::parse("12").unwrap(), Mark::One(12));
+        assert!(Mark::parse("twelve").is_err());
     }
 
     #[test]

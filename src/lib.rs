@@ -56,6 +56,5 @@ pub mod session;
 pub mod telemetry;
 pub mod term;
 pub mod text;
-pub mod tui;
 pub mod ui;
 pub mod visitor_ip;

@@ -5,24 +5,24 @@
 
 /// Which whitespace controls survive (else they become a space).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Keep {
+pub struct Spacing {
     pub newlines: bool,
     pub tabs: bool,
 }
 
 /// What is stored from a visitor: newlines and tabs kept.
-pub const STORED: Keep = Keep {
+pub const STORED: Spacing = Spacing {
     newlines: true,
     tabs: true,
 };
 
 /// One line of text: every line break and tab becomes a space.
-pub const ONE_LINE: Keep = Keep {
+pub const ONE_LINE: Spacing = Spacing {
     newlines: false,
     tabs: false,
 };
 
-pub fn clean(text: &str, keep: Keep) -> String {
+pub fn clean(text: &str, keep: Spacing) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     // A character already taken from `chars` that still needs handling.
@@ -120,7 +120,7 @@ pub fn json_for_terminal(json: &str) -> String {
 mod tests {
     use super::*;
 
-    const ONE_LINE: Keep = Keep {
+    const ONE_LINE: Spacing = Spacing {
         newlines: false,
         tabs: false,
     };

@@ -395,6 +395,60 @@ async fn the_console_in_a_real_terminal_on_postgres() {
     console_round_trip(&["--database", &url]).await;
 }
 
+/// Regression: the console ran a loop of its own that never applied
+/// `--session-timeout` (with 3 s it stayed open until the next reload,
+/// ~8 s later). On the one session loop it closes at the limit, says why,
+/// and leaves the terminal as it was — like a visitor's session.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_console_closes_at_the_session_limit_with_the_terminal_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let server = ServerProcess::spawn_with(
+        &keys,
+        &data,
+        &content_dir(),
+        &["--session-timeout", "3"],
+        &[],
+    );
+    let mut pty = console_pty(server.addr, &key, 90, 24);
+    pty.wait_for("owner console");
+    let opened = std::time::Instant::now();
+    // Busy the whole time: keys keep the idle limit away, not this one.
+    while opened.elapsed() < std::time::Duration::from_secs(2) {
+        pty.send(b"j");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(pty.wait_exit(), 0);
+    let took = opened.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "closed after {took:?}"
+    );
+    pty.with_screen(|s| {
+        assert!(!s.alternate_screen(), "terminal restored");
+        assert!(!s.hide_cursor(), "cursor shown");
+    });
+    pty.wait_for("closed at the session time limit (3 seconds)");
+}
+
+/// The console's idle limit is the visitor's, with the same goodbye.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_console_closes_with_a_goodbye() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let server =
+        ServerProcess::spawn_with(&keys, &data, &content_dir(), &["--idle-timeout", "2"], &[]);
+    let mut pty = console_pty(server.addr, &key, 90, 24);
+    pty.wait_for("owner console");
+    assert_eq!(pty.wait_exit(), 0);
+    pty.with_screen(|s| assert!(!s.alternate_screen(), "terminal restored"));
+    pty.wait_for("closed after 2 seconds without a key pressed");
+}
+
 /// `ssh -tt -i key owner@server` in a real terminal.
 fn console_pty(addr: SocketAddr, key: &Path, cols: u16, rows: u16) -> PtySsh {
     let mut args = vec!["-tt".to_string()];
@@ -415,7 +469,8 @@ async fn deliveries_show_a_failed_one_and_r_sends_it_again() {
     let receiver = Receiver::start().await;
     receiver.script([Reply::Status(404, Vec::new())]);
     let url = receiver.url("http", "/hook");
-    let server = ServerProcess::spawn_with(&keys, &data, &content_dir(), &["--notify", &url], &[]);
+    let flags = ["--notify", &url, "--notify-look-ms", crate::notify::LOOK_MS];
+    let server = ServerProcess::spawn_with(&keys, &data, &content_dir(), &flags, &[]);
     leave_message(server.addr, "Ada", "ada@example.com", b"Notify me").await;
     receiver.wait_requests(1).await;
 
@@ -427,10 +482,8 @@ async fn deliveries_show_a_failed_one_and_r_sends_it_again() {
     pty.wait_for(&format!("#1    {channel}  HTTP 404 Not Found"));
     pty.send(b"R");
     pty.wait_for("#1: failed deliveries queued again");
-    // The worker's next look (every 10 s) sends it; `u` reloads.
-    receiver
-        .wait_requests_within(2, std::time::Duration::from_secs(20))
-        .await;
+    // The worker's next look sends it; `u` reloads.
+    receiver.wait_requests(2).await;
     poll_until_async("the console shows it delivered", async || {
         pty.send(b"u");
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;

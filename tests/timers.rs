@@ -256,11 +256,11 @@ async fn a_notice_stays_for_its_time_then_goes() {
     let pressed = Instant::now();
     v.send(b"y").await;
     v.wait_for("copied akshaykbkale@gmail.com").await;
-    v.drain(sshfolio::tui::NOTICE_FOR - TICK).await;
+    v.drain(sshfolio::ui::screen::NOTICE_FOR - TICK).await;
     assert!(v.contents().contains("copied"), "{}", v.contents());
     v.wait_until("the notice to clear", |s| !s.contents().contains("copied"))
         .await;
-    assert_at(pressed.elapsed(), sshfolio::tui::NOTICE_FOR);
+    assert_at(pressed.elapsed(), sshfolio::ui::screen::NOTICE_FOR);
     assert!(v.contents().contains("q quit"));
 }
 

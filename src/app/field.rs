@@ -3,7 +3,7 @@
 //! characters and untrusted text sanitised on the way in (no control
 //! characters, no escape sequences, no bidirectional overrides).
 
-use crate::sanitize::{self, Keep};
+use crate::sanitize::{self, Spacing};
 use crate::term::input::{Key, KeyEvent};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,7 +195,7 @@ impl TextField {
 fn sanitize(text: &str, multiline: bool) -> String {
     sanitize::clean(
         text,
-        Keep {
+        Spacing {
             newlines: multiline,
             tabs: false,
         },

@@ -1,7 +1,7 @@
 //! The contact form's state and keys: three fields and a Send control,
 //! validation next to each field, the discard question, and what the
 //! inbox answered. The form never talks to the inbox itself: Send becomes
-//! an [`Effect`](super::Effect) the session carries out, and the answer
+//! a message the session stores (`App::outgoing`), and the answer
 //! comes back through [`Form::answer`].
 
 use rand::RngExt;
@@ -57,7 +57,7 @@ pub struct FormLook {
 
 /// What a key did to the form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum FormStep {
     Stay,
     /// Leave the form (the draft is gone).
     Close,
@@ -124,17 +124,17 @@ impl Form {
         }
     }
 
-    pub fn key(&mut self, key: KeyEvent) -> Outcome {
+    pub fn key(&mut self, key: KeyEvent) -> FormStep {
         match self.status {
-            Status::Sending => return Outcome::Stay,
+            Status::Sending => return FormStep::Stay,
             Status::ConfirmDiscard => {
                 return match key.key {
-                    Key::Char('y' | 'Y') => Outcome::Close,
+                    Key::Char('y' | 'Y') => FormStep::Close,
                     Key::Char('n' | 'N') | Key::Esc => {
                         self.status = Status::Editing;
-                        Outcome::Stay
+                        FormStep::Stay
                     }
-                    _ => Outcome::Stay,
+                    _ => FormStep::Stay,
                 };
             }
             _ => {}
@@ -158,7 +158,7 @@ impl Form {
                 }
             }
         }
-        Outcome::Stay
+        FormStep::Stay
     }
 
     /// Pasted text goes into the focused field (or the message, from Send).
@@ -185,29 +185,29 @@ impl Form {
     }
 
     /// Esc: leave at once when nothing was typed, else ask first.
-    fn leave(&mut self) -> Outcome {
+    fn leave(&mut self) -> FormStep {
         if self.is_blank() {
-            Outcome::Close
+            FormStep::Close
         } else {
             self.status = Status::ConfirmDiscard;
-            Outcome::Stay
+            FormStep::Stay
         }
     }
 
     /// Checks the fields; a draft to send, or errors next to the fields.
-    fn send(&mut self) -> Outcome {
+    fn send(&mut self) -> FormStep {
         self.name_error = self.name.is_empty().then_some("please tell me your name");
         self.message_error = self.message.is_empty().then_some("please write a message");
         if self.name_error.is_some() {
             self.focus = Focus::Name;
-            return Outcome::Stay;
+            return FormStep::Stay;
         }
         if self.message_error.is_some() {
             self.focus = Focus::Message;
-            return Outcome::Stay;
+            return FormStep::Stay;
         }
         self.status = Status::Sending;
-        Outcome::Send(Box::new(Message {
+        FormStep::Send(Box::new(Message {
             submission_id: self.submission_id.clone(),
             name: self.name.text().trim().to_string(),
             contact: self.contact.text().trim().to_string(),
@@ -272,16 +272,16 @@ mod tests {
     fn validation_points_at_the_missing_field() {
         let mut f = Form::new();
         f.focus = Focus::Send;
-        assert_eq!(f.key(k(Key::Enter)), Outcome::Stay);
+        assert_eq!(f.key(k(Key::Enter)), FormStep::Stay);
         assert_eq!(f.name_error, Some("please tell me your name"));
         assert_eq!(f.message_error, Some("please write a message"));
         assert_eq!(f.focus, Focus::Name);
         typed(&mut f, "Ada");
         assert_eq!(f.name_error, None, "typing clears the complaint");
-        assert_eq!(f.key(KeyEvent::ctrl('s')), Outcome::Stay);
+        assert_eq!(f.key(KeyEvent::ctrl('s')), FormStep::Stay);
         assert_eq!(f.focus, Focus::Message);
         typed(&mut f, "Hello");
-        let Outcome::Send(draft) = f.key(KeyEvent::ctrl('s')) else {
+        let FormStep::Send(draft) = f.key(KeyEvent::ctrl('s')) else {
             panic!("should send");
         };
         assert_eq!(draft.name, "Ada");
@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(f.status, Status::Sending);
         assert_eq!(
             f.key(k(Key::Char('x'))),
-            Outcome::Stay,
+            FormStep::Stay,
             "no edits while sending"
         );
         assert_eq!(f.message.text(), "Hello");
@@ -302,13 +302,13 @@ mod tests {
         typed(&mut f, "Ada");
         f.focus = Focus::Message;
         typed(&mut f, "Hello");
-        let Outcome::Send(first) = f.key(KeyEvent::ctrl('s')) else {
+        let FormStep::Send(first) = f.key(KeyEvent::ctrl('s')) else {
             panic!()
         };
         f.answer(SubmitResult::Failed);
         assert_eq!(f.status, Status::Failed);
         assert_eq!(f.message.text(), "Hello");
-        let Outcome::Send(second) = f.key(KeyEvent::ctrl('s')) else {
+        let FormStep::Send(second) = f.key(KeyEvent::ctrl('s')) else {
             panic!()
         };
         assert_eq!(first.submission_id, second.submission_id);
@@ -322,19 +322,19 @@ mod tests {
         let mut f = Form::new();
         assert_eq!(
             f.key(k(Key::Esc)),
-            Outcome::Close,
+            FormStep::Close,
             "blank form closes at once"
         );
         let mut f = Form::new();
         typed(&mut f, "Ada");
-        assert_eq!(f.key(k(Key::Esc)), Outcome::Stay);
+        assert_eq!(f.key(k(Key::Esc)), FormStep::Stay);
         assert_eq!(f.status, Status::ConfirmDiscard);
-        assert_eq!(f.key(k(Key::Char('n'))), Outcome::Stay);
+        assert_eq!(f.key(k(Key::Char('n'))), FormStep::Stay);
         assert_eq!(f.status, Status::Editing);
         assert_eq!(f.name.text(), "Ada");
         f.key(k(Key::Esc));
         assert_eq!(f.status, Status::ConfirmDiscard);
-        assert_eq!(f.key(k(Key::Char('y'))), Outcome::Close);
+        assert_eq!(f.key(k(Key::Char('y'))), FormStep::Close);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use super::{App, Section, View};
 use crate::content::Content;
+use crate::term::input::Key;
 use crate::term::size::Size;
 
 /// The screen as the app sees it: the content and size it is drawn at,
@@ -107,6 +108,19 @@ pub enum Motion {
 }
 
 impl Motion {
+    /// The move a key asks for in a list or a text, if any.
+    pub fn of(key: Key) -> Option<Motion> {
+        Some(match key {
+            Key::Down | Key::Char('j') => Motion::Step(1),
+            Key::Up | Key::Char('k') => Motion::Step(-1),
+            Key::PageDown | Key::Char(' ') => Motion::Page(1),
+            Key::PageUp => Motion::Page(-1),
+            Key::Home | Key::Char('g') => Motion::Top,
+            Key::End | Key::Char('G') => Motion::Bottom,
+            _ => return None,
+        })
+    }
+
     /// Where `value` goes, for a page of `page` and a last position `max`.
     pub fn apply(self, value: usize, page: usize, max: usize) -> usize {
         match self {

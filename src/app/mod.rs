@@ -10,12 +10,12 @@ mod geometry;
 mod section;
 
 use form::{Form, FormLook};
-use geometry::Motion;
-pub use geometry::{Geometry, Hit, Measure};
+pub use geometry::{Geometry, Hit, Measure, Motion};
 pub use section::{Section, View};
 
 use crate::inbox::{Message, SubmitResult};
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
+pub use crate::term::screen::{Effect, Flow};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct App {
@@ -26,8 +26,12 @@ pub struct App {
     pub mouse: bool,
     /// A short confirmation shown in the footer until the next key.
     pub notice: Option<Notice>,
-    /// What the session must do besides drawing; it drains these.
+    /// What the terminal must do besides drawing; the painter drains
+    /// these.
     pub effects: Vec<Effect>,
+    /// A message the form sent, for the session to store; the answer
+    /// comes back through [`App::answer`].
+    pub outgoing: Option<Box<Message>>,
     /// The contact form, while it is open (in the Contact section).
     pub form: Option<Form>,
     /// A message was sent during this session.
@@ -45,17 +49,6 @@ pub enum Notice {
     MouseOff,
 }
 
-/// Terminal side effects of a key: they are not part of the frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Put text on the visitor's clipboard (OSC 52).
-    Copy(String),
-    /// Switch mouse reporting on or off.
-    Mouse(bool),
-    /// Store this message; the answer comes back through `App::answer`.
-    Send(Box<Message>),
-}
-
 /// Everything a frame depends on, cheap to copy: `handle` compares it
 /// before and after an event to know whether a frame is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,14 +62,6 @@ struct Look {
     form: Option<FormLook>,
 }
 
-/// What the session should do after an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    Unchanged,
-    Redraw,
-    Quit,
-}
-
 impl App {
     pub fn new(start: Section) -> App {
         App {
@@ -86,6 +71,7 @@ impl App {
             mouse: true,
             notice: None,
             effects: Vec::new(),
+            outgoing: None,
             form: None,
             sent: false,
             visited: 1 << start.index(),
@@ -227,12 +213,6 @@ impl App {
                     Notice::MouseOff
                 });
             }
-            Key::Down | Key::Char('j') => self.go(geo, Motion::Step(1)),
-            Key::Up | Key::Char('k') => self.go(geo, Motion::Step(-1)),
-            Key::PageDown | Key::Char(' ') => self.go(geo, Motion::Page(1)),
-            Key::PageUp => self.go(geo, Motion::Page(-1)),
-            Key::Home | Key::Char('g') => self.go(geo, Motion::Top),
-            Key::End | Key::Char('G') => self.go(geo, Motion::Bottom),
             Key::Enter => {
                 let count = self.section.item_count(geo.content);
                 let view = self.view_mut();
@@ -242,7 +222,11 @@ impl App {
                 }
             }
             Key::Esc | Key::Backspace => self.view_mut().detail = false,
-            _ => {}
+            other => {
+                if let Some(motion) = Motion::of(other) {
+                    self.go(geo, motion);
+                }
+            }
         }
         Flow::Unchanged
     }
@@ -253,9 +237,9 @@ impl App {
             return;
         };
         match form.key(key) {
-            form::Outcome::Stay => {}
-            form::Outcome::Close => self.form = None,
-            form::Outcome::Send(draft) => self.effects.push(Effect::Send(draft)),
+            form::FormStep::Stay => {}
+            form::FormStep::Close => self.form = None,
+            form::FormStep::Send(message) => self.outgoing = Some(message),
         }
     }
 

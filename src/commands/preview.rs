@@ -25,8 +25,13 @@ use crate::content::{self, Content};
 use crate::inbox::SubmitResult;
 use crate::term::caps::ClientEnv;
 use crate::term::modes;
+use crate::term::painter::Painter;
+use crate::term::screen::{Screen, sleep_until};
 use crate::term::size::{self, Size};
-use crate::tui::{Tui, sleep_until};
+use crate::ui::screen::VisitorScreen;
+
+/// The portfolio as the preview shows it.
+type Preview = Painter<VisitorScreen>;
 
 /// Saves arrive as bursts of file events (editors write, rename,
 /// chmod…); they settle into one reload after this pause.
@@ -117,13 +122,12 @@ fn local_env() -> ClientEnv {
 
 async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) -> Result<()> {
     let env = local_env();
-    let mut tui = Tui::new(
+    let screen = VisitorScreen::new(
         content,
         App::new(crate::app::Section::About),
         env.color_depth(),
-        env.hyperlinks(),
-        current_size(fixed),
     );
+    let mut tui = Painter::new(screen, current_size(fixed), env.hyperlinks());
     let (tx, mut events) = mpsc::channel::<Event>(64);
     read_keys(tx.clone());
     // Dropping the watcher stops it: it lives as long as the loop.
@@ -145,8 +149,8 @@ async fn event_loop(dir: PathBuf, content: Arc<Content>, fixed: Option<Size>) ->
             return Ok(());
         }
         // The preview stores nothing: a message "sent" here goes nowhere.
-        for _draft in tui.take_effects() {
-            tui.answer(SubmitResult::Sent);
+        while tui.take_work().is_some() {
+            tui.done(SubmitResult::Sent);
         }
         if tui.dirty() {
             write(&tui.frame())?;
@@ -198,10 +202,14 @@ fn watch_content(dir: &Path, events: mpsc::Sender<Event>) -> Result<Debouncer<Re
 
 /// Loads the content again: valid content replaces what is shown (the
 /// view stays), problems are shown over the last good version.
-fn reload(tui: &mut Tui, dir: &Path) {
+fn reload(tui: &mut Preview, dir: &Path) {
+    let size = tui.size();
     match content::load(dir) {
-        Ok(content) => tui.replace_content(Arc::new(content)),
-        Err(e) => tui.show_problems(e.problems.iter().map(ToString::to_string).collect()),
+        Ok(content) => tui.update(|screen| screen.replace_content(Arc::new(content), size)),
+        Err(e) => {
+            let problems = e.problems.iter().map(ToString::to_string).collect();
+            tui.update(|screen| screen.show_problems(problems));
+        }
     }
 }
 

@@ -69,7 +69,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     };
     let owner = Arc::new(Owner::load(&args.keys, &args.owner_user));
     drop(entered);
-    let delivery = Delivery {
+    let delivery = Notifying {
         channels,
         sender,
         workers: TaskTracker::new(),
@@ -116,7 +116,7 @@ fn settings(args: &ServeArgs) -> Settings {
 }
 
 /// The notification channels and their workers.
-struct Delivery {
+struct Notifying {
     channels: Channels,
     sender: Sender,
     workers: TaskTracker,
@@ -126,7 +126,7 @@ async fn serve(
     args: &ServeArgs,
     shared: Shared,
     replace: watch::Sender<Arc<Content>>,
-    delivery: &Delivery,
+    delivery: &Notifying,
     metrics: Option<PrometheusHandle>,
 ) -> Result<()> {
     let key = host_key::load_or_create(&args.keys)?;

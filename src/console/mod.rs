@@ -3,32 +3,40 @@
 //! question, `y` copies the contact), Deliveries (each channel's state,
 //! `R` redelivers a failed one) and Stats (the `stats` report and who is
 //! connected now). No I/O and no drawing: `handle` changes the state and
-//! queues what the session must do ([`Effect`]); [`draw`] renders it.
+//! queues what the terminal must do ([`Effect`]) and what the store must
+//! ([`StoreWork`]); [`draw`] renders it; [`OwnerScreen`] runs it on a
+//! painter.
 
 mod deliveries;
 pub mod draw;
-mod motion;
+mod screen;
 mod tab;
 
 pub use deliveries::{ChannelState, Failed};
 use deliveries::{channel_states, failed_deliveries};
-use motion::Motion;
+pub use screen::OwnerScreen;
 pub use tab::Tab;
 
+use crate::app::Motion;
 use crate::inbox::{Change, Message};
 use crate::term::input::{InputEvent, Key, KeyEvent, MouseButton, MouseEvent, MouseKind};
+use crate::term::screen::{Effect, Flow};
 
-/// What the session does for the console besides drawing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Put text on the owner's clipboard (OSC 52).
-    Copy(String),
-    /// Switch mouse reporting on or off.
-    Mouse(bool),
-    /// Change the store, then load everything again.
-    Change(Change),
+/// What the console asks of the store, one at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreWork {
     /// Load everything again.
     Reload,
+    /// Change the store, then load everything again.
+    Change(Change),
+}
+
+/// What the store did.
+#[derive(Debug)]
+pub enum StoreDone {
+    Loaded(anyhow::Result<Loaded>),
+    /// The change, and whether it changed anything.
+    Changed(Change, anyhow::Result<bool>),
 }
 
 /// The console's state.
@@ -60,14 +68,8 @@ pub struct Console {
     /// The store is being read or changed.
     pub busy: bool,
     pub effects: Vec<Effect>,
-}
-
-/// What the session does after an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    Unchanged,
-    Redraw,
-    Quit,
+    /// What the owner asked of the store since the last look.
+    pub work: Vec<StoreWork>,
 }
 
 /// What the data loaded from the store is.
@@ -97,6 +99,7 @@ impl Default for Console {
             mouse: true,
             busy: true,
             effects: Vec::new(),
+            work: Vec::new(),
         }
     }
 }
@@ -189,14 +192,19 @@ impl Console {
         };
         match flow {
             Flow::Quit => Flow::Quit,
-            _ if self.clone_look() != before || !self.effects.is_empty() => Flow::Redraw,
+            _ if self.clone_look() != before
+                || !self.effects.is_empty()
+                || !self.work.is_empty() =>
+            {
+                Flow::Redraw
+            }
             _ => Flow::Unchanged,
         }
     }
 
     /// Everything a frame depends on besides loaded data.
-    fn clone_look(&self) -> Look {
-        Look {
+    fn clone_look(&self) -> Shown {
+        Shown {
             tab: self.tab,
             selected: self.selected,
             open: self.open,
@@ -213,7 +221,7 @@ impl Console {
         if let Some(id) = self.confirm_delete {
             self.confirm_delete = None;
             if matches!(key.key, Key::Char('y' | 'Y')) {
-                self.effects.push(Effect::Change(Change::Delete(id)));
+                self.work.push(StoreWork::Change(Change::Delete(id)));
                 self.open = None;
                 self.scroll = 0;
             } else {
@@ -239,8 +247,8 @@ impl Console {
                 self.notice = Some(if self.mouse { "mouse on" } else { "mouse off" }.into());
             }
             Key::Char('g') if key.mods.ctrl => {}
-            Key::Char('l') if key.mods.ctrl => self.effects.push(Effect::Reload),
-            Key::Char('u') => self.effects.push(Effect::Reload),
+            Key::Char('l') if key.mods.ctrl => self.work.push(StoreWork::Reload),
+            Key::Char('u') => self.work.push(StoreWork::Reload),
             _ => self.tab_key(key, page),
         }
         Flow::Redraw
@@ -253,17 +261,18 @@ impl Console {
     }
 
     fn tab_key(&mut self, key: KeyEvent, page: usize) {
-        let motion = Motion::of(key.key, page);
+        let motion = Motion::of(key.key);
         match self.tab {
             Tab::Inbox if self.open.is_some() => {
                 if let Some(m) = motion {
-                    self.scroll = m.apply(self.scroll, u16::MAX as usize);
+                    self.scroll = m.apply(self.scroll, page, u16::MAX as usize);
                 }
                 self.message_key(key.key);
             }
             Tab::Inbox => {
                 if let Some(m) = motion {
-                    self.selected = m.apply(self.selected, self.messages.len().saturating_sub(1));
+                    self.selected =
+                        m.apply(self.selected, page, self.messages.len().saturating_sub(1));
                 }
                 match key.key {
                     Key::Enter | Key::Right => {
@@ -277,21 +286,24 @@ impl Console {
             }
             Tab::Deliveries => {
                 if let Some(m) = motion {
-                    self.failed_selected =
-                        m.apply(self.failed_selected, self.failed.len().saturating_sub(1));
+                    self.failed_selected = m.apply(
+                        self.failed_selected,
+                        page,
+                        self.failed.len().saturating_sub(1),
+                    );
                 }
                 if key.key == Key::Char('R') {
                     match self.failed.get(self.failed_selected) {
                         Some(f) => self
-                            .effects
-                            .push(Effect::Change(Change::Redeliver(f.message_id))),
+                            .work
+                            .push(StoreWork::Change(Change::Redeliver(f.message_id))),
                         None => self.notice = Some("no failed deliveries".into()),
                     }
                 }
             }
             Tab::Stats => {
                 if let Some(m) = motion {
-                    self.stats_scroll = m.apply(self.stats_scroll, self.stats.len());
+                    self.stats_scroll = m.apply(self.stats_scroll, page, self.stats.len());
                 }
             }
         }
@@ -312,7 +324,7 @@ impl Console {
                 } else {
                     Change::Read(id)
                 };
-                self.effects.push(Effect::Change(change));
+                self.work.push(StoreWork::Change(change));
             }
             Key::Char('d') => self.confirm_delete = Some(id),
             Key::Char('y') => {
@@ -360,7 +372,7 @@ impl Console {
 
 /// What a frame shows, compared before and after an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Look {
+struct Shown {
     tab: Tab,
     selected: usize,
     open: Option<i64>,

@@ -7,6 +7,7 @@ use super::*;
 use crate::inbox::{Delivery, DeliveryState};
 use crate::term::caps::ColorDepth;
 use crate::term::input::Modifiers;
+use crate::term::screen::{Effect, Flow};
 use crate::ui::theme::Theme;
 
 fn message(id: i64, read: bool) -> Message {
@@ -109,25 +110,22 @@ fn enter_opens_the_whole_message_and_esc_goes_back() {
 fn r_toggles_read_and_d_asks_first() {
     let mut console = loaded();
     console.handle(&key('r'), 20);
-    assert_eq!(console.effects, vec![Effect::Change(Change::Read(3))]);
-    console.effects.clear();
+    assert_eq!(console.work, vec![StoreWork::Change(Change::Read(3))]);
+    console.work.clear();
     console.handle(&special(Key::Down), 20);
     console.handle(&key('r'), 20);
-    assert_eq!(console.effects, vec![Effect::Change(Change::Unread(2))]);
-    console.effects.clear();
+    assert_eq!(console.work, vec![StoreWork::Change(Change::Unread(2))]);
+    console.work.clear();
 
     console.handle(&key('d'), 20);
-    assert!(
-        console.effects.is_empty(),
-        "nothing deleted before the answer"
-    );
+    assert!(console.work.is_empty(), "nothing deleted before the answer");
     assert!(screen(&console, 80, 24).contains("delete message #2? y/n"));
     console.handle(&key('n'), 20);
-    assert!(console.effects.is_empty());
+    assert!(console.work.is_empty());
     assert_eq!(console.notice.as_deref(), Some("kept"));
     console.handle(&key('d'), 20);
     console.handle(&key('y'), 20);
-    assert_eq!(console.effects, vec![Effect::Change(Change::Delete(2))]);
+    assert_eq!(console.work, vec![StoreWork::Change(Change::Delete(2))]);
 }
 
 #[test]
@@ -151,7 +149,7 @@ fn deliveries_show_each_channel_and_redeliver_a_failed_one() {
         "{text}"
     );
     console.handle(&key('R'), 20);
-    assert_eq!(console.effects, vec![Effect::Change(Change::Redeliver(2))]);
+    assert_eq!(console.work, vec![StoreWork::Change(Change::Redeliver(2))]);
 }
 
 #[test]

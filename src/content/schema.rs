@@ -162,26 +162,37 @@ impl Default for Palette {
 }
 
 /// A colour written `#rrggbb`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
 pub struct Rgb(pub u8, pub u8, pub u8);
+
+/// A colour not written `#rrggbb`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("colour {0:?} is not of the form \"#rrggbb\"")]
+pub struct NotAColour(String);
+
+impl Rgb {
+    /// Reads `#rrggbb`.
+    pub fn parse(text: &str) -> Result<Rgb, NotAColour> {
+        let hex = text
+            .strip_prefix('#')
+            .filter(|h| h.len() == 6 && h.bytes().all(|c| c.is_ascii_hexdigit()))
+            .ok_or_else(|| NotAColour(text.to_string()))?;
+        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
+        Ok(Rgb(byte(0), byte(2), byte(4)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Rgb {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Rgb, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Rgb::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 impl From<Rgb> for String {
     fn from(rgb: Rgb) -> String {
         format!("#{:02x}{:02x}{:02x}", rgb.0, rgb.1, rgb.2)
-    }
-}
-
-impl TryFrom<String> for Rgb {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        let hex = text
-            .strip_prefix('#')
-            .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))
-            .ok_or_else(|| format!("colour {text:?} is not of the form \"#rrggbb\""))?;
-        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|e| e.to_string());
-        Ok(Rgb(byte(0)?, byte(2)?, byte(4)?))
     }
 }
 
@@ -201,7 +212,7 @@ pub struct Contact {
 
 /// One way to reach the owner, as shown and as a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Channel<'a> {
+pub struct ContactLink<'a> {
     pub label: &'static str,
     /// As written in content.
     pub text: &'a str,
@@ -212,8 +223,8 @@ pub struct Channel<'a> {
 impl Contact {
     /// Every way to reach the owner, in display order: email first, then
     /// whichever optional addresses are set.
-    pub fn channels(&self) -> impl Iterator<Item = Channel<'_>> {
-        let email = Channel {
+    pub fn channels(&self) -> impl Iterator<Item = ContactLink<'_>> {
+        let email = ContactLink {
             label: "Email",
             text: &self.email,
             url: format!("mailto:{}", self.email),
@@ -226,7 +237,7 @@ impl Contact {
         .into_iter()
         .filter_map(|(label, text)| {
             let text = text?.as_str();
-            Some(Channel {
+            Some(ContactLink {
                 label,
                 text,
                 url: web_url(text),

@@ -13,7 +13,7 @@ const WIDTH: usize = 78;
 
 /// What an exec request can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub enum Exec {
     Resume,
     Json,
     Vcard,
@@ -25,17 +25,17 @@ pub enum Command {
 pub const COMMANDS: &str =
     "resume, json, vcard, help, about, experience, skills, insights, projects, contact";
 
-impl Command {
+impl Exec {
     /// Reads an exec request. The error is the one line for stderr.
-    pub fn parse(raw: &[u8]) -> Result<Command, String> {
+    pub fn parse(raw: &[u8]) -> Result<Exec, String> {
         let text = String::from_utf8_lossy(raw);
         let word = text.trim();
         let command = match word.to_ascii_lowercase().as_str() {
-            "resume" | "résumé" | "cv" => Some(Command::Resume),
-            "json" => Some(Command::Json),
-            "vcard" | "vcf" => Some(Command::Vcard),
-            "help" | "--help" | "-h" => Some(Command::Help),
-            other => Section::from_name(other).map(Command::Section),
+            "resume" | "résumé" | "cv" => Some(Exec::Resume),
+            "json" => Some(Exec::Json),
+            "vcard" | "vcf" => Some(Exec::Vcard),
+            "help" | "--help" | "-h" => Some(Exec::Help),
+            other => Section::from_name(other).map(Exec::Section),
         };
         command.ok_or_else(|| {
             let shown: String = word.chars().filter(|c| !c.is_control()).take(40).collect();
@@ -46,22 +46,22 @@ impl Command {
     /// The command's name, for the visit record.
     pub fn name(self) -> &'static str {
         match self {
-            Command::Resume => "resume",
-            Command::Json => "json",
-            Command::Vcard => "vcard",
-            Command::Help => "help",
-            Command::Section(section) => section.name(),
+            Exec::Resume => "resume",
+            Exec::Json => "json",
+            Exec::Vcard => "vcard",
+            Exec::Help => "help",
+            Exec::Section(section) => section.name(),
         }
     }
 
     /// The text the command prints.
     pub fn output(self, content: &Content) -> String {
         match self {
-            Command::Resume => resume(content),
-            Command::Json => json(content),
-            Command::Vcard => vcard(content),
-            Command::Help => help(content),
-            Command::Section(section) => section_text(content, section),
+            Exec::Resume => resume(content),
+            Exec::Json => json(content),
+            Exec::Vcard => vcard(content),
+            Exec::Help => help(content),
+            Exec::Section(section) => section_text(content, section),
         }
     }
 }

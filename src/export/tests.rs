@@ -99,23 +99,23 @@ fn vcard_escapes_and_folds_without_splitting_characters() {
 
 #[test]
 fn parses_exec_commands() {
-    let cases: &[(&[u8], Result<Command, ()>)] = &[
-        (b"resume", Ok(Command::Resume)),
-        (b"  RESUME \n", Ok(Command::Resume)),
-        (b"json", Ok(Command::Json)),
-        (b"vcard", Ok(Command::Vcard)),
-        (b"help", Ok(Command::Help)),
-        (b"projects", Ok(Command::Section(Section::Projects))),
-        (b"about", Ok(Command::Section(Section::About))),
+    let cases: &[(&[u8], Result<Exec, ()>)] = &[
+        (b"resume", Ok(Exec::Resume)),
+        (b"  RESUME \n", Ok(Exec::Resume)),
+        (b"json", Ok(Exec::Json)),
+        (b"vcard", Ok(Exec::Vcard)),
+        (b"help", Ok(Exec::Help)),
+        (b"projects", Ok(Exec::Section(Section::Projects))),
+        (b"about", Ok(Exec::Section(Section::About))),
         (b"ls -la", Err(())),
         (b"", Err(())),
         (b"\xff\xfe", Err(())),
     ];
     for (raw, want) in cases {
-        let got = Command::parse(raw).map_err(|_| ());
+        let got = Exec::parse(raw).map_err(|_| ());
         assert_eq!(&got, want, "{:?}", String::from_utf8_lossy(raw));
     }
-    let err = Command::parse(b"rm -rf /\x1b[2J").unwrap_err();
+    let err = Exec::parse(b"rm -rf /\x1b[2J").unwrap_err();
     assert_eq!(
         err,
         "sshfolio: unknown command \"rm -rf /[2J\"; try one of: resume, json, vcard, help, about, experience, skills, insights, projects, contact"

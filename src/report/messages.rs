@@ -25,11 +25,10 @@ pub enum Mark {
 #[error("expected a message id or `all`, got {0:?}")]
 pub struct NotAMark(String);
 
-impl std::str::FromStr for Mark {
-    type Err = NotAMark;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
+impl Mark {
+    /// `ID` or `all`, as `--mark-read` takes it.
+    pub fn parse(text: &str) -> Result<Mark, NotAMark> {
+        match text {
             "all" => Ok(Mark::All),
             id => id
                 .parse()

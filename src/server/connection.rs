@@ -21,7 +21,7 @@ use super::limits::IpSlot;
 use super::proxy;
 use super::record;
 use super::wire::{Traffic, Wire};
-use crate::session::Reporter;
+use crate::session::{End, Reporter};
 
 /// Serves one accepted stream to its end. `slot` is the place under the
 /// per-address cap when the address was already admitted (no PROXY
@@ -52,10 +52,10 @@ where
     let handshake = russh::server::run_stream(ctx.config.clone(), wire, handler);
     let ended = tokio::select! {
         handshake = tokio::time::timeout_at(deadline, handshake) => match handshake {
-            Err(_) => "handshake timeout",
+            Err(_) => End::HandshakeTimeout,
             Ok(Err(e)) => {
                 tracing::debug!("handshake failed: {e}");
-                "handshake failed"
+                End::HandshakeFailed
             }
             Ok(Ok(running)) => {
                 let deadlines = Deadlines::new(deadline, &ctx);
@@ -63,7 +63,7 @@ where
             }
         },
         // Nothing to say goodbye to before the handshake: go at once.
-        () = ctx.shutdown.cancelled() => "shutdown",
+        () = ctx.shutdown.cancelled() => End::Shutdown,
     };
     // Whatever happened, nothing of this connection outlives its task.
     cut.cancel();
@@ -75,9 +75,9 @@ where
     let reports = reports.borrow();
     record::finish(&reports, ended, started.elapsed(), bytes);
     // Over before login, and not by shutdown: the handshake failed.
-    if reports.login.is_none() && ended != "shutdown" {
+    if reports.login.is_none() && ended != End::Shutdown {
         crate::telemetry::handshake_failed(match ended {
-            "handshake timeout" => "timeout",
+            End::HandshakeTimeout => "timeout",
             _ => "failed",
         });
     }

@@ -20,7 +20,7 @@ use super::refusal_log::RefusalLog;
 use crate::sanitize;
 
 mod owner_auth;
-use crate::session::{self, Report, Reporter, Shared, Visitor};
+use crate::session::{self, Report, Reporter, SessionContext, Shared, Visitor};
 use crate::term::caps;
 
 /// One SSH connection's protocol state.
@@ -209,14 +209,12 @@ impl Handler for Connection {
             owner: self.owner,
             connected_at: Some(self.connected_at),
         };
-        let supervised = session::supervise(
-            channel,
-            session.handle(),
-            self.shared.clone(),
+        let ctx = SessionContext {
+            shared: self.shared.clone(),
             visitor,
-            self.reporter.clone(),
-            self.shutdown.clone(),
-        );
+            shutdown: self.shutdown.clone(),
+        };
+        let supervised = session::supervise(channel, session.handle(), ctx, self.reporter.clone());
         // The session runs in the connection's span: its lines say whose
         // they are.
         self.sessions

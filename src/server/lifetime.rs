@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::Context;
 use super::handler::Connection;
 use super::record;
-use crate::session::Reports;
+use crate::session::{End, Reports};
 
 /// How long a connection is given, after shutdown starts, to close by
 /// itself once its session said goodbye.
@@ -60,7 +60,7 @@ pub async fn run(
     deadlines: Deadlines,
     shutdown: &CancellationToken,
     cut: &CancellationToken,
-) -> &'static str {
+) -> End {
     let mut running = std::pin::pin!(running);
     if let Err(ended) =
         until_authenticated(running.as_mut(), reports, &deadlines, shutdown, cut).await
@@ -73,7 +73,7 @@ pub async fn run(
             (now.in_session, now.cut)
         };
         if cut_asked {
-            return cut_now(running.as_mut(), cut, "cut").await;
+            return cut_now(running.as_mut(), cut, End::Cut).await;
         }
         tokio::select! {
             result = &mut running => return outcome(result),
@@ -82,10 +82,10 @@ pub async fn run(
                 return outcome(running.await);
             },
             () = tokio::time::sleep_until(deadlines.session) => {
-                return cut_now(running.as_mut(), cut, "session limit").await;
+                return cut_now(running.as_mut(), cut, End::SessionLimit).await;
             }
             () = tokio::time::sleep(deadlines.linger), if !in_session => {
-                return cut_now(running.as_mut(), cut, "no session").await;
+                return cut_now(running.as_mut(), cut, End::NoSession).await;
             }
             () = shutdown.cancelled() => return goodbye(running.as_mut(), cut).await,
         }
@@ -100,7 +100,7 @@ async fn until_authenticated(
     deadlines: &Deadlines,
     shutdown: &CancellationToken,
     cut: &CancellationToken,
-) -> Result<(), &'static str> {
+) -> Result<(), End> {
     loop {
         {
             let now = reports.borrow_and_update();
@@ -116,28 +116,24 @@ async fn until_authenticated(
                 return Err(outcome(running.await));
             },
             () = tokio::time::sleep_until(deadlines.handshake) => {
-                return Err(cut_now(running, cut, "handshake timeout").await);
+                return Err(cut_now(running, cut, End::HandshakeTimeout).await);
             }
-            () = shutdown.cancelled() => return Err(cut_now(running, cut, "shutdown").await),
+            () = shutdown.cancelled() => return Err(cut_now(running, cut, End::Shutdown).await),
         }
     }
 }
 
 /// Shutdown: sessions are saying goodbye; give the client a moment to
 /// close, then cut.
-async fn goodbye(mut running: Pin<&mut Running>, cut: &CancellationToken) -> &'static str {
+async fn goodbye(mut running: Pin<&mut Running>, cut: &CancellationToken) -> End {
     match tokio::time::timeout(DISCONNECT_GRACE, &mut running).await {
         Ok(result) => outcome(result),
-        Err(_) => cut_now(running, cut, "shutdown").await,
+        Err(_) => cut_now(running, cut, End::Shutdown).await,
     }
 }
 
 /// Cuts the socket and lets russh finish; says `why`.
-async fn cut_now(
-    running: Pin<&mut Running>,
-    cut: &CancellationToken,
-    why: &'static str,
-) -> &'static str {
+async fn cut_now(running: Pin<&mut Running>, cut: &CancellationToken, why: End) -> End {
     cut.cancel();
     let _ = running.await;
     why
@@ -157,9 +153,9 @@ pub async fn last_reports(reports: &mut watch::Receiver<Reports>) {
     .await;
 }
 
-fn outcome(result: Result<(), russh::Error>) -> &'static str {
+fn outcome(result: Result<(), russh::Error>) -> End {
     match result {
-        Ok(()) => "closed",
-        Err(_) => "connection error",
+        Ok(()) => End::Closed,
+        Err(_) => End::ConnectionError,
     }
 }

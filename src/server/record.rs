@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::session::Reports;
+use crate::session::{End, Reports};
 
 /// Names the login on the connection's span, so every later line of the
 /// connection says whose it is (never with `--private-logs`).
@@ -20,7 +20,7 @@ pub fn name_user(reports: &Reports, private_logs: bool) {
 
 /// Writes the closing line. `connection_ended` says how the connection
 /// itself ended; the session's reason wins when it had one.
-pub fn finish(reports: &Reports, connection_ended: &str, seconds: Duration, bytes: (u64, u64)) {
+pub fn finish(reports: &Reports, connection_ended: End, seconds: Duration, bytes: (u64, u64)) {
     let size = reports
         .size
         .map(|s| format!("{}x{}", s.cols, s.rows))
@@ -37,7 +37,7 @@ pub fn finish(reports: &Reports, connection_ended: &str, seconds: Duration, byte
         bytes_in = bytes.0,
         bytes_out = bytes.1,
         refused = reports.refused,
-        ended = reports.session_ended.unwrap_or(connection_ended),
+        ended = reports.session_ended.unwrap_or(connection_ended).reason(),
         "connection closed"
     );
 }

@@ -1,21 +1,24 @@
-//! One visitor's session channel, owned by one task: gathers the pty and
-//! env requests ([`setup`]), then serves the shell (the UI with a PTY,
-//! [`interactive`]; the plain-text résumé without) or an exec command
-//! ([`plain`]), ends the channel with an exit status, and records the
-//! visit. A panic inside the task ends this session only, and the
-//! supervisor still restores the visitor's terminal. What the connection
-//! should know (the terminal, how the session ended, a client to cut) is
+//! One session channel, owned by one task: gathers the pty and env
+//! requests ([`setup`]), then serves what was asked — for a visitor the
+//! portfolio with a PTY ([`visitor`]), the plain-text résumé without, or
+//! an exec command ([`plain`]); for the owner the console or a command
+//! ([`owner`]) — every screen on the one session loop
+//! ([`screen_loop`]). It ends the channel with an exit status and records
+//! the visit. A panic inside the task ends this session only, and the
+//! supervisor still restores the terminal. What the connection should
+//! know (the terminal, how the session ended, a client to cut) is
 //! reported to its record.
 
 mod budget;
-mod console;
-mod goodbye;
-mod interactive;
+pub mod end;
+mod owner;
 mod owner_exec;
 mod owner_store;
 mod plain;
 mod report;
+pub mod screen_loop;
 mod setup;
+mod visitor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,7 +38,7 @@ use crate::inbox::{Inbox, Visit, VisitKind};
 use crate::server::owner::Owner;
 use crate::telemetry::{self, SessionKind};
 use crate::term::modes;
-pub use interactive::RESTARTING;
+pub use end::{End, RESTARTING};
 pub use plain::EXIT_UNKNOWN_COMMAND;
 pub use report::{Report, Reporter, Reports};
 use setup::{Request, Setup};
@@ -116,32 +119,28 @@ pub struct Visitor {
     pub connected_at: Option<Instant>,
 }
 
-/// When a session began, by the wall clock (for the visit record) and by
-/// the monotonic clock (for its length).
-#[derive(Debug, Clone, Copy)]
-struct Started {
-    at: SystemTime,
-    clock: Instant,
+/// What a session runs with, besides its channel.
+pub struct SessionContext {
+    pub shared: Shared,
+    pub visitor: Visitor,
+    pub shutdown: CancellationToken,
 }
 
-impl Started {
-    fn now() -> Started {
-        Started {
-            at: SystemTime::now(),
-            clock: Instant::now(),
-        }
-    }
+/// The session channel's two halves: read and written apart, so the
+/// session never stops reading input while a write waits.
+pub struct Io<'a> {
+    pub reader: &'a mut ChannelReadHalf,
+    pub writer: &'a ChannelWriteHalf<Msg>,
 }
 
 /// How a session was served, for the channel's end and the visit record.
 struct Served {
     /// The exit status; none when the client is gone or stopped reading.
     status: Option<u32>,
-    /// How the session ended, for the connection's closing line.
-    how: &'static str,
+    end: End,
     kind: VisitKind,
     /// What the visitor did in the UI; none outside it.
-    summary: Option<interactive::Summary>,
+    summary: Option<visitor::Summary>,
 }
 
 /// Runs the session and, should it panic, restores the visitor's terminal
@@ -150,23 +149,14 @@ struct Served {
 pub async fn supervise(
     channel: Channel<Msg>,
     handle: Handle,
-    shared: Shared,
-    visitor: Visitor,
+    ctx: SessionContext,
     reporter: Reporter,
-    shutdown: CancellationToken,
 ) {
     let id = channel.id();
     let tui_active = Arc::new(AtomicBool::new(false));
-    let session = run(
-        channel,
-        shared,
-        visitor,
-        reporter.clone(),
-        shutdown,
-        tui_active.clone(),
-    );
-    let how = match tokio::spawn(session.in_current_span()).await {
-        Ok(how) => how,
+    let session = run(channel, ctx, reporter.clone(), tui_active.clone());
+    let end = match tokio::spawn(session.in_current_span()).await {
+        Ok(end) => end,
         Err(e) if e.is_panic() => {
             tracing::error!("session task panicked; closing that session only");
             if tui_active.load(Ordering::Relaxed) {
@@ -175,88 +165,69 @@ pub async fn supervise(
             let _ = handle.exit_status_request(id, 1).await;
             let _ = handle.eof(id).await;
             let _ = handle.close(id).await;
-            "panic"
+            End::Panic
         }
-        Err(_) => "cancelled",
+        Err(_) => End::Cancelled,
     };
-    reporter.send(Report::SessionEnded { how });
+    reporter.send(Report::SessionEnded { end });
 }
 
 /// The session from its first request to its visit record; how it ended.
 async fn run(
     channel: Channel<Msg>,
-    shared: Shared,
-    visitor: Visitor,
+    ctx: SessionContext,
     reporter: Reporter,
-    shutdown: CancellationToken,
     tui_active: Arc<AtomicBool>,
-) -> &'static str {
-    let started = Started::now();
+) -> End {
+    let (started_at, started) = (SystemTime::now(), Instant::now());
     // This session keeps the content it started with, whatever reloads.
-    let content = shared.content.current();
-    // Read and written apart, so the session never stops reading input
-    // while a write waits.
+    let content = ctx.shared.content.current();
     let (mut reader, writer) = channel.split();
-    let setup = match setup::gather(&mut reader, &shutdown).await {
+    let setup = match setup::gather(&mut reader, &ctx.shutdown).await {
         Ok(setup) => setup,
-        Err(why) => {
+        Err(end) => {
             let _ = writer.close().await;
-            return why;
+            return end;
         }
     };
     reporter.send(Report::SessionStarted {
         term: setup.env.term.clone(),
         size: setup.pty,
     });
-    let _open = telemetry::session_started(match (&setup.request, setup.pty, visitor.owner) {
+    let owner = ctx.visitor.owner;
+    let _open = telemetry::session_started(match (&setup.request, setup.pty, owner) {
         (_, _, true) => SessionKind::Owner,
         (Request::Shell, Some(_), false) => SessionKind::Tui,
         (Request::Shell, None, false) => SessionKind::Plain,
         (Request::Exec(_), _, false) => SessionKind::Exec,
     });
-    if visitor.owner {
+    if matches!(setup.request, Request::Shell) && setup.pty.is_some() {
+        tui_active.store(true, Ordering::Relaxed);
+    }
+    let io = Io {
+        reader: &mut reader,
+        writer: &writer,
+    };
+    if owner {
         // The owner's session: not a visit, and not counted as a visitor.
-        if matches!(setup.request, Request::Shell) && setup.pty.is_some() {
-            tui_active.store(true, Ordering::Relaxed);
-        }
         // Boxed: the owner's rare session must not make every visitor's
         // session future (sized for its largest branch) any bigger.
-        let served = Box::pin(console::serve(
-            (&mut reader, &writer),
-            setup,
-            content,
-            &shared,
-            shutdown,
-        ))
-        .await;
-        if !close(&writer, served.0, shared.limits.write_timeout).await {
-            reporter.send(Report::Cut);
-        }
-        return served.1;
+        let (status, end) = Box::pin(owner::serve(io, setup, content, &ctx)).await;
+        close(&writer, status, &ctx, &reporter).await;
+        return end;
     }
-    let _counted = shared.owner.visitor_session();
+    let _counted = ctx.shared.owner.visitor_session();
     let mut visit = Visit {
-        started_at: clock::unix(started.at),
-        peer: visitor.peer.map(|p| p.ip()),
-        client: visitor.client.clone(),
+        started_at: clock::unix(started_at),
+        peer: ctx.visitor.peer.map(|p| p.ip()),
+        client: ctx.visitor.client.clone(),
         term: setup.env.term.clone(),
         cols: setup.pty.map_or(0, |size| size.cols),
         rows: setup.pty.map_or(0, |size| size.rows),
         ..Visit::default()
     };
-    let served = serve(
-        (&mut reader, &writer),
-        setup,
-        content,
-        &shared,
-        &visitor,
-        shutdown,
-        &tui_active,
-    )
-    .await;
-    if !close(&writer, served.status, shared.limits.write_timeout).await {
-        reporter.send(Report::Cut);
-    }
+    let served = serve(io, setup, content, &ctx).await;
+    close(&writer, served.status, &ctx, &reporter).await;
     visit.kind = served.kind.label();
     if let Some(summary) = served.summary {
         visit.sections = summary.sections.join(",");
@@ -264,59 +235,41 @@ async fn run(
         visit.cols = summary.size.cols;
         visit.rows = summary.size.rows;
     }
-    visit.duration_ms = started.clock.elapsed().as_millis().min(i64::MAX as u128) as i64;
-    shared.inbox.record_visit(visit);
-    served.how
+    visit.duration_ms = started.elapsed().as_millis().min(i64::MAX as u128) as i64;
+    ctx.shared.inbox.record_visit(visit);
+    served.end
 }
 
-/// Serves what the client asked for: the UI for a shell with a PTY, the
+/// Serves what the visitor asked for: the UI for a shell with a PTY, the
 /// résumé for a shell without, or an exec command.
-async fn serve(
-    (reader, writer): (&mut ChannelReadHalf, &ChannelWriteHalf<Msg>),
-    setup: Setup,
-    content: Arc<Content>,
-    shared: &Shared,
-    visitor: &Visitor,
-    shutdown: CancellationToken,
-    tui_active: &AtomicBool,
-) -> Served {
-    let limit = shared.limits.write_timeout;
-    let (status, kind, summary, how) = match (setup.request, setup.pty) {
+async fn serve(io: Io<'_>, setup: Setup, content: Arc<Content>, ctx: &SessionContext) -> Served {
+    let limit = ctx.shared.limits.write_timeout;
+    let (status, kind, summary, end) = match (setup.request, setup.pty) {
         (Request::Shell, Some(size)) => {
-            tui_active.store(true, Ordering::Relaxed);
-            let ended = interactive::run(
-                (reader, writer),
-                content,
-                shared,
-                visitor,
-                size,
-                setup.env,
-                shutdown,
-            )
-            .await;
+            let ended = visitor::run(io, ctx, content, size, &setup.env).await;
             (
                 ended.status,
                 VisitKind::Tui,
                 Some(ended.summary),
-                Some(ended.how),
+                Some(ended.end),
             )
         }
         (Request::Shell, None) => {
-            let status = plain::resume(writer, &content, limit).await;
+            let status = plain::resume(io.writer, &content, limit).await;
             (status, VisitKind::Plain, None, None)
         }
         (Request::Exec(command), pty) => {
             let (status, kind) =
-                plain::exec(writer, &content, &command, pty.is_some(), limit).await;
+                plain::exec(io.writer, &content, &command, pty.is_some(), limit).await;
             (status, kind, None, None)
         }
     };
     Served {
         status,
-        how: how.unwrap_or(if status.is_some() {
-            "done"
+        end: end.unwrap_or(if status.is_some() {
+            End::Done
         } else {
-            "client gone"
+            End::ClientGone
         }),
         kind,
         summary,
@@ -324,17 +277,28 @@ async fn serve(
 }
 
 /// Ends the channel politely: exit status, EOF, close. That needs the
-/// client to read; false when it does not (or there is no status to give),
-/// so the connection is cut instead of waited for.
-async fn close(writer: &ChannelWriteHalf<Msg>, status: Option<u32>, limit: Duration) -> bool {
-    let Some(status) = status else {
-        return false;
+/// client to read; when it does not (or there is no status to give), the
+/// connection is asked to cut it instead of waiting for it.
+async fn close(
+    writer: &ChannelWriteHalf<Msg>,
+    status: Option<u32>,
+    ctx: &SessionContext,
+    reporter: &Reporter,
+) {
+    let closed = match status {
+        Some(status) => {
+            let limit = ctx.shared.limits.write_timeout;
+            let closed = tokio::time::timeout(limit, async {
+                writer.exit_status(status).await?;
+                writer.eof().await?;
+                writer.close().await
+            })
+            .await;
+            matches!(closed, Ok(Ok(())))
+        }
+        None => false,
     };
-    let closed = tokio::time::timeout(limit, async {
-        writer.exit_status(status).await?;
-        writer.eof().await?;
-        writer.close().await
-    })
-    .await;
-    matches!(closed, Ok(Ok(())))
+    if !closed {
+        reporter.send(Report::Cut);
+    }
 }

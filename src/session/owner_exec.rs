@@ -56,7 +56,7 @@ enum OwnerCommand {
     },
     /// Mark a message read, by id, or `all`.
     MarkRead {
-        #[arg(value_name = "ID|all")]
+        #[arg(value_name = "ID|all", value_parser = Mark::parse)]
         which: Mark,
     },
 }

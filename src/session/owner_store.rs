@@ -1,16 +1,16 @@
-//! The owner's session's store work, one piece at a time beside the
+//! The owner's console's store work, one piece at a time beside the
 //! session loop: load everything the console shows, or make one change,
-//! through the server's own inbox. A slow store (over [`STORE_TIMEOUT`])
-//! is given up on, and the console says so.
+//! through the server's own inbox; each change the owner makes is logged
+//! (by message id, never its text). A slow store (over
+//! [`STORE_TIMEOUT`]) is given up on, and the console says so.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::clock::now;
-use crate::console::Loaded;
+use crate::console::{Loaded, StoreDone, StoreWork};
 use crate::inbox::{Change, Inbox, Store};
 use crate::report::stats;
 
@@ -18,21 +18,8 @@ use crate::report::stats;
 /// says the database is not reachable.
 pub const STORE_TIMEOUT: Duration = Duration::from_secs(8);
 
-/// What a store task finished.
-pub(super) enum Done {
-    Loaded(Result<Loaded>),
-    Changed(Change, Result<bool>),
-}
-
-/// Work for the store, one at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Work {
-    Reload,
-    Change(Change),
-}
-
 /// Does `work` with the inbox's store.
-pub(super) async fn run(work: Work, inbox: Inbox, visitors_now: usize) -> Done {
+pub(super) async fn run(work: StoreWork, inbox: Inbox, visitors_now: usize) -> StoreDone {
     let deadline = Instant::now() + STORE_TIMEOUT;
     let done = async {
         let store = inbox
@@ -40,21 +27,45 @@ pub(super) async fn run(work: Work, inbox: Inbox, visitors_now: usize) -> Done {
             .await
             .context("the database is not usable")?;
         Ok::<_, anyhow::Error>(match work {
-            Work::Reload => Done::Loaded(load(&*store, visitors_now).await),
-            Work::Change(change) => Done::Changed(change, apply(&*store, change).await),
+            StoreWork::Reload => StoreDone::Loaded(load(&*store, visitors_now).await),
+            StoreWork::Change(change) => StoreDone::Changed(change, apply(&*store, change).await),
         })
     };
-    match tokio::time::timeout_at(deadline, done).await {
+    let done = match tokio::time::timeout_at(deadline, done).await {
         Ok(Ok(done)) => done,
         Ok(Err(e)) => failed(work, e),
         Err(_) => failed(work, anyhow::anyhow!("timed out")),
+    };
+    log(&done);
+    done
+}
+
+fn failed(work: StoreWork, e: anyhow::Error) -> StoreDone {
+    match work {
+        StoreWork::Reload => StoreDone::Loaded(Err(e)),
+        StoreWork::Change(change) => StoreDone::Changed(change, Err(e)),
     }
 }
 
-fn failed(work: Work, e: anyhow::Error) -> Done {
-    match work {
-        Work::Reload => Done::Loaded(Err(e)),
-        Work::Change(change) => Done::Changed(change, Err(e)),
+/// The owner's changes, and the store's failures, in the log.
+fn log(done: &StoreDone) {
+    match done {
+        StoreDone::Changed(change, Ok(true)) => match *change {
+            Change::Read(id) => tracing::info!(id, "owner marked a message read"),
+            Change::Unread(id) => tracing::info!(id, "owner marked a message unread"),
+            Change::Delete(id) => tracing::info!(id, "owner deleted a message"),
+            Change::Redeliver(id) => {
+                tracing::info!(id, "owner queued a message's failed deliveries again")
+            }
+            Change::AllRead => tracing::info!("owner marked every message read"),
+        },
+        StoreDone::Loaded(Err(e)) => {
+            tracing::warn!("owner console could not load the inbox: {e:#}")
+        }
+        StoreDone::Changed(_, Err(e)) => {
+            tracing::warn!("owner console could not change the inbox: {e:#}")
+        }
+        _ => {}
     }
 }
 
@@ -71,15 +82,4 @@ async fn load(store: &dyn Store, visitors_now: usize) -> Result<Loaded> {
 
 async fn apply(store: &dyn Store, change: Change) -> Result<bool> {
     Ok(store.change(change, now()).await? > 0)
-}
-
-/// The running store task's result, or never when none runs.
-pub(super) async fn finished(work: &mut Option<JoinHandle<Done>>) -> Done {
-    match work {
-        Some(task) => match task.await {
-            Ok(done) => done,
-            Err(_) => Done::Loaded(Err(anyhow::anyhow!("the store task failed"))),
-        },
-        None => std::future::pending().await,
-    }
 }

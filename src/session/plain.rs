@@ -10,7 +10,7 @@ use russh::ChannelWriteHalf;
 use russh::server::Msg;
 
 use crate::content::Content;
-use crate::export::{self, Command};
+use crate::export::{self, Exec};
 use crate::inbox::VisitKind;
 
 /// Exit status for an unknown exec command, as a shell would give.
@@ -33,7 +33,7 @@ pub async fn exec(
     pty: bool,
     limit: Duration,
 ) -> (Option<u32>, VisitKind) {
-    match Command::parse(command) {
+    match Exec::parse(command) {
         Ok(command) => {
             let status = print(channel, &command.output(content), pty, limit).await;
             (status, VisitKind::Exec(command.name()))

@@ -6,6 +6,7 @@
 
 use tokio::sync::watch;
 
+use super::end::End;
 use crate::term::size::Size;
 
 /// One thing the handler or the session learned.
@@ -16,7 +17,7 @@ pub enum Report {
     /// A session channel began serving (with this terminal, if any).
     SessionStarted { term: String, size: Option<Size> },
     /// The session channel is over, and how.
-    SessionEnded { how: &'static str },
+    SessionEnded { end: End },
     /// The client stopped reading: close the socket, the channel cannot be
     /// closed politely.
     Cut,
@@ -34,7 +35,7 @@ pub struct Reports {
     /// A session channel is being served now.
     pub in_session: bool,
     /// How the connection's session ended, once it did.
-    pub session_ended: Option<&'static str>,
+    pub session_ended: Option<End>,
     /// The session asked for the socket to be cut.
     pub cut: bool,
     /// Requests refused.
@@ -50,9 +51,9 @@ impl Reports {
                 self.size = size;
                 self.in_session = true;
             }
-            Report::SessionEnded { how } => {
+            Report::SessionEnded { end } => {
                 self.in_session = false;
-                self.session_ended.get_or_insert(how);
+                self.session_ended.get_or_insert(end);
             }
             Report::Cut => self.cut = true,
             Report::Refused => self.refused = self.refused.saturating_add(1),
@@ -93,12 +94,12 @@ mod tests {
             size: None,
         });
         assert!(reports.borrow().in_session);
-        reporter.send(Report::SessionEnded { how: "quit" });
-        reporter.send(Report::SessionEnded { how: "panic" });
+        reporter.send(Report::SessionEnded { end: End::Quit });
+        reporter.send(Report::SessionEnded { end: End::Panic });
         reporter.send(Report::Cut);
         let got = reports.borrow().clone();
         assert_eq!(got.login, Some(("SSH-2.0-x".into(), "visitor".into())));
-        assert_eq!(got.session_ended, Some("quit"));
+        assert_eq!(got.session_ended, Some(End::Quit));
         assert!(!got.in_session && got.cut);
     }
 }

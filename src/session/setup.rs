@@ -8,6 +8,7 @@ use std::time::Duration;
 use russh::{ChannelMsg, ChannelReadHalf};
 use tokio_util::sync::CancellationToken;
 
+use super::end::End;
 use crate::term::caps::ClientEnv;
 use crate::term::size::{self, Size};
 
@@ -34,18 +35,18 @@ pub struct Setup {
 pub async fn gather(
     channel: &mut ChannelReadHalf,
     shutdown: &CancellationToken,
-) -> Result<Setup, &'static str> {
+) -> Result<Setup, End> {
     let mut pty: Option<Size> = None;
     let mut env = ClientEnv::default();
     let mut deadline = pin!(tokio::time::sleep(SETUP_TIMEOUT));
     loop {
         let msg = tokio::select! {
             msg = channel.wait() => msg,
-            () = shutdown.cancelled() => return Err("shutdown"),
-            () = &mut deadline => return Err("no request"),
+            () = shutdown.cancelled() => return Err(End::Shutdown),
+            () = &mut deadline => return Err(End::NoRequest),
         };
         match msg {
-            None | Some(ChannelMsg::Eof | ChannelMsg::Close) => return Err("client gone"),
+            None | Some(ChannelMsg::Eof | ChannelMsg::Close) => return Err(End::ClientGone),
             Some(ChannelMsg::RequestPty {
                 term,
                 col_width,

@@ -6,5 +6,7 @@ pub mod caps;
 pub mod frame;
 pub mod input;
 pub mod modes;
+pub mod painter;
 pub mod render;
+pub mod screen;
 pub mod size;

@@ -16,6 +16,7 @@ mod insights;
 mod list;
 mod projects;
 pub mod put;
+pub mod screen;
 mod skills;
 pub mod theme;
 
@@ -155,8 +156,8 @@ fn measured(doc: &Doc, body: Rect) -> Measure {
     }
 }
 
-/// The whole screen for one visitor.
-pub struct Screen<'a> {
+/// The whole screen for one visitor, as drawn.
+pub struct Page<'a> {
     pub content: &'a Content,
     pub app: &'a App,
     pub theme: &'a Theme,
@@ -173,7 +174,7 @@ struct Body<'a> {
     first: usize,
 }
 
-impl Screen<'_> {
+impl Page<'_> {
     /// Draws the screen into `area` of `buf`; the hyperlinks it placed.
     /// `area` is the whole screen; `buf` may hold only its [`canvas`],
     /// which is all that is drawn.
@@ -303,7 +304,7 @@ impl Screen<'_> {
     }
 }
 
-impl Widget for &Screen<'_> {
+impl Widget for &Page<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         self.draw(area, buf);
     }

@@ -20,7 +20,7 @@ fn shipped() -> Content {
 fn render(content: &Content, app: &App, cols: u16, rows: u16) -> Buffer {
     let theme = Theme::new(&content.theme, ColorDepth::Ansi256);
     let mut terminal = Terminal::new(TestBackend::new(cols, rows)).unwrap();
-    let screen = Screen {
+    let screen = Page {
         content,
         app,
         theme: &theme,
@@ -208,7 +208,7 @@ fn renders_at_degenerate_sizes_without_panicking() {
             ] {
                 let theme = Theme::new(&content.theme, ColorDepth::None);
                 let mut buf = Buffer::empty(Rect::new(0, 0, cols, rows));
-                let screen = Screen {
+                let screen = Page {
                     content: &content,
                     app: &app,
                     theme: &theme,
@@ -277,7 +277,7 @@ mod sampled_sizes {
             let sentinel = Cell::new("¤");
             let mut buf = Buffer::filled(outer, sentinel.clone());
             let area = Rect::new(x, y, cols, rows);
-            let screen = Screen { content: &content, app: &app, theme: &theme, problems: &[] };
+            let screen = Page { content: &content, app: &app, theme: &theme, problems: &[] };
             let links = screen.draw(area, &mut buf);
             for py in 0..outer.height {
                 for px in 0..outer.width {

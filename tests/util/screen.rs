@@ -57,7 +57,7 @@ pub fn expected_rows(
         sshfolio::ui::theme::Theme::new(&content.theme, sshfolio::term::caps::ColorDepth::Ansi256);
     let area = Rect::new(0, 0, cols, rows);
     let mut buf = Buffer::empty(area);
-    let screen = sshfolio::ui::Screen {
+    let screen = sshfolio::ui::Page {
         content,
         app,
         theme: &theme,

@@ -66,15 +66,15 @@ const LONG: u32 = 0x11_0000;
 
 /// A cell's colours and modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Pen {
+struct PackedPen {
     fg: Color,
     bg: Color,
     modifier: Modifier,
 }
 
-impl Pen {
-    fn of(cell: &Cell) -> Pen {
-        Pen {
+impl PackedPen {
+    fn of(cell: &Cell) -> PackedPen {
+        PackedPen {
             fg: cell.fg,
             bg: cell.bg,
             modifier: cell.modifier,
@@ -93,7 +93,7 @@ pub struct Packed {
     symbols: Vec<u32>,
     pens: Vec<u8>,
     /// The distinct styles seen (at most 256).
-    styles: Vec<Pen>,
+    styles: Vec<PackedPen>,
     /// Grapheme clusters of more than one character (or none).
     long: Vec<String>,
     /// The budget this frame's bytes are reserved from, and how many.
@@ -169,7 +169,7 @@ impl Packed {
             // Most cells of most frames are as they were: check that first,
             // without coding the cell.
             let old_pen = self.styles[usize::from(self.pens[i])];
-            let unchanged = Pen::of(cell) == old_pen
+            let unchanged = PackedPen::of(cell) == old_pen
                 && matches!(cell.diff_option, CellDiffOption::None)
                 && self.symbol_is(old_symbol, cell.symbol());
             let (same, new_width, old_width) = if unchanged {
@@ -209,11 +209,11 @@ impl Packed {
     /// A cell as a (symbol, style) pair; `None` when the tables are full
     /// or the cell is marked to be skipped. `last` caches the previous
     /// cell's style: neighbours mostly share one.
-    fn code(&mut self, cell: &Cell, last: &mut Option<(Pen, u8)>) -> Option<(u32, u8)> {
+    fn code(&mut self, cell: &Cell, last: &mut Option<(PackedPen, u8)>) -> Option<(u32, u8)> {
         if !matches!(cell.diff_option, CellDiffOption::None) {
             return None;
         }
-        let pen = Pen::of(cell);
+        let pen = PackedPen::of(cell);
         let index = match *last {
             Some((same, index)) if same == pen => index,
             _ => self.pen_index(pen)?,
@@ -267,7 +267,7 @@ impl Packed {
         }
     }
 
-    fn pen_index(&mut self, pen: Pen) -> Option<u8> {
+    fn pen_index(&mut self, pen: PackedPen) -> Option<u8> {
         // A frame uses a handful of styles: a linear search is cheapest.
         if let Some(i) = self.styles.iter().position(|p| *p == pen) {
             return u8::try_from(i).ok();

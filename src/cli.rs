@@ -9,10 +9,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::inbox::Database;
 use crate::inbox::database::UrlError;
+use crate::inbox::{Database, Policy};
 pub use crate::logs::LogFormat;
 pub use crate::report::messages::Mark;
+use crate::server::Limits;
+use crate::session::SessionLimits;
 use crate::term::size::{self, Size};
 
 /// `sshfolio --version`: the version and the commit it was built from.
@@ -215,31 +217,47 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// Messages accepted per client address, and per key, per rolling hour.
-    #[arg(long, env = "SSHFOLIO_MESSAGES_PER_HOUR", default_value_t = 5)]
+    #[arg(
+        long,
+        env = "SSHFOLIO_MESSAGES_PER_HOUR",
+        default_value_t = Policy::default().messages_per_hour
+    )]
     pub messages_per_hour: u32,
     /// Days visits are kept for `stats`; older ones are deleted (0 keeps
     /// them all).
     #[arg(
         long,
         env = "SSHFOLIO_VISITS_RETENTION_DAYS",
-        default_value_t = 400,
+        default_value_t = Policy::default().visits_retention_days,
         value_name = "DAYS"
     )]
     pub visits_retention_days: u32,
     /// Connections open at once, in all.
-    #[arg(long, env = "SSHFOLIO_MAX_CONNECTIONS", default_value_t = 2000)]
+    #[arg(
+        long,
+        env = "SSHFOLIO_MAX_CONNECTIONS",
+        default_value_t = Limits::default().max_connections
+    )]
     pub max_connections: usize,
     /// Connections open at once from one address.
-    #[arg(long, env = "SSHFOLIO_MAX_CONNECTIONS_PER_IP", default_value_t = 20)]
+    #[arg(
+        long,
+        env = "SSHFOLIO_MAX_CONNECTIONS_PER_IP",
+        default_value_t = Limits::default().max_connections_per_ip
+    )]
     pub max_connections_per_ip: usize,
     /// New connections per address per minute.
-    #[arg(long, env = "SSHFOLIO_CONNECT_RATE_PER_IP", default_value_t = 60)]
+    #[arg(
+        long,
+        env = "SSHFOLIO_CONNECT_RATE_PER_IP",
+        default_value_t = Limits::default().connect_rate_per_ip
+    )]
     pub connect_rate_per_ip: u32,
     /// Seconds the SSH handshake and authentication may take.
     #[arg(
         long,
         env = "SSHFOLIO_HANDSHAKE_TIMEOUT",
-        default_value_t = 10,
+        default_value_t = Limits::default().handshake_timeout.as_secs(),
         value_name = "SECONDS",
         value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
@@ -248,7 +266,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SSHFOLIO_IDLE_TIMEOUT",
-        default_value_t = 900,
+        default_value_t = SessionLimits::default().idle_timeout.as_secs(),
         value_name = "SECONDS",
         value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS)
     )]
@@ -257,7 +275,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SSHFOLIO_SESSION_TIMEOUT",
-        default_value_t = 7200,
+        default_value_t = SessionLimits::default().session_timeout.as_secs(),
         value_name = "SECONDS",
         value_parser = clap::value_parser!(u64).range(1..=MAX_SECONDS)
     )]
@@ -266,7 +284,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "SSHFOLIO_MAX_INPUT_RATE",
-        default_value_t = 65536,
+        default_value_t = SessionLimits::default().max_input_rate,
         value_name = "BYTES"
     )]
     pub max_input_rate: u32,
@@ -337,6 +355,80 @@ mod tests {
         assert_eq!(Mark::parse("all").unwrap(), Mark::All);
         assert_eq!(Mark::parse("12").unwrap(), Mark::One(12));
         assert!(Mark::parse("twelve").is_err());
+    }
+
+    /// The defaults `serve --help` shows are the types' own, so a test
+    /// server and the real one start from the same limits.
+    #[test]
+    fn serve_help_shows_the_types_defaults() {
+        use clap::CommandFactory;
+        let mut cli = <Cli as CommandFactory>::command();
+        let help = cli
+            .find_subcommand_mut("serve")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        let (limits, session, policy) = (
+            Limits::default(),
+            SessionLimits::default(),
+            Policy::default(),
+        );
+        for (flag, value) in [
+            ("--max-connections", limits.max_connections.to_string()),
+            (
+                "--max-connections-per-ip",
+                limits.max_connections_per_ip.to_string(),
+            ),
+            (
+                "--connect-rate-per-ip",
+                limits.connect_rate_per_ip.to_string(),
+            ),
+            (
+                "--handshake-timeout",
+                limits.handshake_timeout.as_secs().to_string(),
+            ),
+            ("--idle-timeout", session.idle_timeout.as_secs().to_string()),
+            (
+                "--session-timeout",
+                session.session_timeout.as_secs().to_string(),
+            ),
+            ("--max-input-rate", session.max_input_rate.to_string()),
+            ("--messages-per-hour", policy.messages_per_hour.to_string()),
+            (
+                "--visits-retention-days",
+                policy.visits_retention_days.to_string(),
+            ),
+        ] {
+            let at = help
+                .find(&format!("{flag} "))
+                .unwrap_or_else(|| panic!("{flag}"));
+            let entry = &help[at..];
+            let entry = &entry[..entry.find("\n\n").unwrap_or(entry.len())];
+            assert!(
+                entry.contains(&format!("[default: {value}]")),
+                "{flag}: {entry}"
+            );
+        }
+        // The spec's figures.
+        assert_eq!(
+            (
+                limits.max_connections,
+                limits.max_connections_per_ip,
+                limits.connect_rate_per_ip
+            ),
+            (2000, 20, 60)
+        );
+        assert_eq!(
+            (
+                session.idle_timeout.as_secs(),
+                session.session_timeout.as_secs()
+            ),
+            (900, 7200)
+        );
+        assert_eq!(
+            (session.max_input_rate, policy.messages_per_hour),
+            (65536, 5)
+        );
     }
 
     #[test]

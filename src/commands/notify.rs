@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 
 use super::messages::open;
 use super::{EXIT_FAILURE, print};
@@ -24,9 +24,9 @@ pub fn run(command: &NotifyCommand) -> Result<ExitCode> {
 /// email goes when its URL names no recipient. Errors are one line naming
 /// the flag.
 pub fn setup(args: &NotifyArgs, default_to: &str) -> Result<(Channels, Sender)> {
-    let channels = Channels::parse(&args.notify, default_to).map_err(|e| anyhow!(e))?;
+    let channels = Channels::parse(&args.notify, default_to)?;
     let key = match &args.notify_secret {
-        Some(secret) => Some(signing_key(secret).map_err(|e| anyhow!(e))?),
+        Some(secret) => Some(signing_key(secret)?),
         None => None,
     };
     Ok((channels, Sender::new(key)?))

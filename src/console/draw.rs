@@ -163,19 +163,13 @@ fn tabs(console: &Console, theme: &Theme, area: Rect, buf: &mut Buffer) {
 }
 
 fn inbox(console: &Console, theme: &Theme, body: Rect, buf: &mut Buffer) {
-    if console.busy && console.messages.is_empty() {
-        put(buf, body.x, body.y, "loading…", body.width, theme.muted);
-        return;
-    }
-    if console.messages.is_empty() {
-        put(
-            buf,
-            body.x,
-            body.y,
-            "no messages yet",
-            body.width,
-            theme.muted,
-        );
+    let empty = match (console.busy, console.messages.is_empty()) {
+        (true, true) => "loading…",
+        (false, true) => "no messages yet",
+        _ => "",
+    };
+    if !empty.is_empty() {
+        put(buf, body.x, body.y, empty, body.width, theme.muted);
         return;
     }
     let page = usize::from(body.height);
@@ -188,42 +182,33 @@ fn inbox(console: &Console, theme: &Theme, body: Rect, buf: &mut Buffer) {
         .take(page)
         .enumerate()
     {
-        let y = body.y + row as u16;
-        let selected = index == console.selected;
-        let base = if selected { theme.selected } else { theme.base };
-        let marker = if m.is_read() { "  " } else { "● " };
-        let mut x = put(buf, body.x, y, marker, body.width, theme.marker);
-        let line = format!(
-            "#{:<4} {}  {}  {}",
-            m.id,
-            when(m.received_at),
-            one_line(&m.name),
-            one_line(m.body.lines().next().unwrap_or(""))
-        );
-        x = put(
-            buf,
-            x,
-            y,
-            &line,
-            body.right() - x,
-            if m.is_read() {
-                base
-            } else {
-                base.patch(theme.strong)
-            },
-        );
-        if selected {
-            // The highlight spans the row, so it shows without colour too.
-            let rest = body.right().saturating_sub(x);
-            put(
-                buf,
-                x,
-                y,
-                &" ".repeat(usize::from(rest)),
-                rest,
-                theme.selected,
-            );
-        }
+        let row = Rect::new(body.x, body.y + row as u16, body.width, 1);
+        inbox_row(m, index == console.selected, theme, row, buf);
+    }
+}
+
+/// One message in the list: unread marker, id, time, who, first line.
+fn inbox_row(m: &Message, selected: bool, theme: &Theme, row: Rect, buf: &mut Buffer) {
+    let base = if selected { theme.selected } else { theme.base };
+    let marker = if m.is_read() { "  " } else { "● " };
+    let mut x = put(buf, row.x, row.y, marker, row.width, theme.marker);
+    let line = format!(
+        "#{:<4} {}  {}  {}",
+        m.id,
+        when(m.received_at),
+        one_line(&m.name),
+        one_line(m.body.lines().next().unwrap_or(""))
+    );
+    let style = match m.is_read() {
+        true => base,
+        false => base.patch(theme.strong),
+    };
+    x = put(buf, x, row.y, &line, row.right() - x, style);
+    if selected {
+        // The highlight spans the row, so it shows without colour too.
+        let rest = row.right().saturating_sub(x);
+        let blank = " ".repeat(usize::from(rest));
+        put(buf, x, row.y, &blank, rest, theme.selected);
     }
 }
 

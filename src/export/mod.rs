@@ -25,9 +25,14 @@ pub enum Exec {
 pub const COMMANDS: &str =
     "resume, json, vcard, help, about, experience, skills, insights, projects, contact";
 
+/// An exec request that names no command: its line for stderr.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sshfolio: unknown command \"{0}\"; try one of: {COMMANDS}")]
+pub struct UnknownCommand(String);
+
 impl Exec {
-    /// Reads an exec request. The error is the one line for stderr.
-    pub fn parse(raw: &[u8]) -> Result<Exec, String> {
+    /// Reads an exec request.
+    pub fn parse(raw: &[u8]) -> Result<Exec, UnknownCommand> {
         let text = String::from_utf8_lossy(raw);
         let word = text.trim();
         let command = match word.to_ascii_lowercase().as_str() {
@@ -37,9 +42,9 @@ impl Exec {
             "help" | "--help" | "-h" => Some(Exec::Help),
             other => Section::from_name(other).map(Exec::Section),
         };
+        // What is shown of it: printable, and short.
         command.ok_or_else(|| {
-            let shown: String = word.chars().filter(|c| !c.is_control()).take(40).collect();
-            format!("sshfolio: unknown command \"{shown}\"; try one of: {COMMANDS}")
+            UnknownCommand(word.chars().filter(|c| !c.is_control()).take(40).collect())
         })
     }
 

@@ -115,7 +115,7 @@ fn parses_exec_commands() {
         let got = Exec::parse(raw).map_err(|_| ());
         assert_eq!(&got, want, "{:?}", String::from_utf8_lossy(raw));
     }
-    let err = Exec::parse(b"rm -rf /\x1b[2J").unwrap_err();
+    let err = Exec::parse(b"rm -rf /\x1b[2J").unwrap_err().to_string();
     assert_eq!(
         err,
         "sshfolio: unknown command \"rm -rf /[2J\"; try one of: resume, json, vcard, help, about, experience, skills, insights, projects, contact"

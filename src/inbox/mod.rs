@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::logs::Throttle;
-use crate::{clock, telemetry};
+use crate::{clock, metrics};
 pub use database::Database;
 pub use model::{
     Attempt, Backlog, Change, ChannelRef, Claim, Delivery, DeliveryState, Due, Message, Stored,
@@ -198,9 +198,9 @@ impl Inbox {
         match result {
             // A new message is counted where it is known to be new.
             SubmitResult::Sent => {}
-            SubmitResult::Limited(_) => telemetry::message_refused("limited"),
-            SubmitResult::Invalid => telemetry::message_refused("invalid"),
-            SubmitResult::Failed => telemetry::message_refused("failed"),
+            SubmitResult::Limited(_) => metrics::message_refused("limited"),
+            SubmitResult::Invalid => metrics::message_refused("invalid"),
+            SubmitResult::Failed => metrics::message_refused("failed"),
         }
         result
     }
@@ -349,7 +349,7 @@ impl Core {
         match stored {
             Ok(Stored::New(id)) => {
                 tracing::info!(id, "message received");
-                telemetry::message_stored();
+                metrics::message_stored();
                 self.stored.send_modify(|n| *n += 1);
                 SubmitResult::Sent
             }
@@ -366,7 +366,7 @@ impl Core {
 
     /// Counts a database error and logs it, a line a minute at most.
     fn error(&self, message: &str) {
-        telemetry::database_error();
+        metrics::database_error();
         if self.errors.allow() {
             tracing::error!("{message}");
         }

@@ -69,6 +69,29 @@ pub struct EmailTarget {
     pub from: String,
 }
 
+/// Why a `--notify` URL was refused: one line naming the flag and, when
+/// the URL could be read, the channel (scheme and host: never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--notify{}: {why}", label.as_deref().map(|l| format!(" {l}")).unwrap_or_default())]
+pub struct BadChannel {
+    label: Option<String>,
+    why: String,
+}
+
+impl BadChannel {
+    fn new(why: impl Into<String>) -> BadChannel {
+        BadChannel {
+            label: None,
+            why: why.into(),
+        }
+    }
+
+    fn of(mut self, label: &str) -> BadChannel {
+        self.label = Some(label.to_string());
+        self
+    }
+}
+
 /// The configured channels.
 #[derive(Debug, Clone, Default)]
 pub struct Channels(pub Vec<Arc<Channel>>);
@@ -78,12 +101,12 @@ impl Channels {
     /// by whitespace, as `SSHFOLIO_NOTIFY` does); `default_to` is the
     /// address email goes to when its URL names none. The error is one
     /// line naming the flag and the channel.
-    pub fn parse(values: &[String], default_to: &str) -> Result<Channels, String> {
+    pub fn parse(values: &[String], default_to: &str) -> Result<Channels, BadChannel> {
         let mut channels: Vec<Arc<Channel>> = Vec::new();
         for raw in values.iter().flat_map(|v| v.split_whitespace()) {
             let channel = parse(raw, default_to)?;
             if channels.iter().any(|c| c.key == channel.key) {
-                return Err(format!("--notify {}: given twice", channel.label));
+                return Err(BadChannel::new("given twice").of(&channel.label));
             }
             channels.push(Arc::new(channel));
         }
@@ -106,12 +129,12 @@ impl Channels {
     }
 }
 
-fn parse(raw: &str, default_to: &str) -> Result<Channel, String> {
-    let url = Url::parse(raw).map_err(|e| format!("--notify: not a URL ({e})"))?;
+fn parse(raw: &str, default_to: &str) -> Result<Channel, BadChannel> {
+    let url = Url::parse(raw).map_err(|e| BadChannel::new(format!("not a URL ({e})")))?;
     let label = label(&url);
-    let fail = |why: &str| format!("--notify {label}: {why}");
+    let fail = |e: BadChannel| e.of(&label);
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(fail("the URL has no host"));
+        return Err(fail(BadChannel::new("the URL has no host")));
     }
     let (kind, transport) = match url.scheme().split_once('+') {
         Some(pair) => pair,
@@ -119,20 +142,20 @@ fn parse(raw: &str, default_to: &str) -> Result<Channel, String> {
         None => ("unknown", url.scheme()),
     };
     let target = match (kind, url.scheme()) {
-        (_, "smtp" | "smtps") => Target::Email(email(&url, default_to).map_err(|e| fail(&e))?),
+        (_, "smtp" | "smtps") => Target::Email(email(&url, default_to).map_err(fail)?),
         ("webhook" | "discord" | "slack" | "ntfy", _) => {
-            let web = web_url(&url, transport).map_err(|e| fail(&e))?;
+            let web = web_url(&url, transport).map_err(fail)?;
             match kind {
                 "discord" => Target::Discord(web),
                 "slack" => Target::Slack(web),
-                "ntfy" => Target::Ntfy(ntfy(web).map_err(|e| fail(&e))?),
+                "ntfy" => Target::Ntfy(ntfy(web).map_err(fail)?),
                 _ => Target::Webhook(web),
             }
         }
         _ => {
-            return Err(fail(
+            return Err(fail(BadChannel::new(
                 "unknown kind of channel (https, discord+https, slack+https, ntfy+https, smtp, smtps)",
-            ));
+            )));
         }
     };
     Ok(Channel {
@@ -156,17 +179,20 @@ fn key(raw: &str) -> String {
 }
 
 /// The http(s) URL a web channel posts to.
-fn web_url(url: &Url, transport: &str) -> Result<Url, String> {
+fn web_url(url: &Url, transport: &str) -> Result<Url, BadChannel> {
     if !matches!(transport, "https" | "http") {
-        return Err("the transport must be https (or http on a private network)".into());
+        return Err(BadChannel::new(
+            "the transport must be https (or http on a private network)",
+        ));
     }
     let text = url.as_str();
     let rest = &text[url.scheme().len()..];
-    let web = Url::parse(&format!("{transport}{rest}")).map_err(|e| e.to_string())?;
+    let web =
+        Url::parse(&format!("{transport}{rest}")).map_err(|e| BadChannel::new(e.to_string()))?;
     if transport == "http" && !is_private(&web) {
-        return Err(
-            "plain http is only for a receiver on loopback or a private network; use https".into(),
-        );
+        return Err(BadChannel::new(
+            "plain http is only for a receiver on loopback or a private network; use https",
+        ));
     }
     Ok(web)
 }
@@ -198,12 +224,14 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn ntfy(mut url: Url) -> Result<NtfyTopic, String> {
+fn ntfy(mut url: Url) -> Result<NtfyTopic, BadChannel> {
     if url
         .path_segments()
         .is_none_or(|mut s| s.next().is_none_or(str::is_empty))
     {
-        return Err("an ntfy URL names its topic: ntfy+https://HOST/TOPIC".into());
+        return Err(BadChannel::new(
+            "an ntfy URL names its topic: ntfy+https://HOST/TOPIC",
+        ));
     }
     let auth = userinfo(&url);
     let _ = url.set_username("");
@@ -224,7 +252,7 @@ fn userinfo(url: &Url) -> Option<(String, String)> {
     Some((decode(url.username()), decode(url.password().unwrap_or(""))))
 }
 
-fn email(url: &Url, default_to: &str) -> Result<EmailTarget, String> {
+fn email(url: &Url, default_to: &str) -> Result<EmailTarget, BadChannel> {
     let implicit_tls = url.scheme() == "smtps";
     let host = url.host_str().unwrap_or("").to_string();
     let mut to = None;
@@ -233,14 +261,22 @@ fn email(url: &Url, default_to: &str) -> Result<EmailTarget, String> {
         match name.as_ref() {
             "to" => to = Some(value.into_owned()),
             "from" => from = Some(value.into_owned()),
-            other => return Err(format!("unknown parameter `{other}` (to, from)")),
+            other => {
+                return Err(BadChannel::new(format!(
+                    "unknown parameter `{other}` (to, from)"
+                )));
+            }
         }
     }
     let credentials = userinfo(url);
     let to = match to {
         Some(to) => to,
         None if !default_to.is_empty() => default_to.to_string(),
-        None => return Err("no recipient: add ?to=ADDRESS (the content has no email)".into()),
+        None => {
+            return Err(BadChannel::new(
+                "no recipient: add ?to=ADDRESS (the content has no email)",
+            ));
+        }
     };
     let from = from
         .or_else(|| {
@@ -252,7 +288,7 @@ fn email(url: &Url, default_to: &str) -> Result<EmailTarget, String> {
         .unwrap_or_else(|| to.clone());
     for (what, address) in [("to", &to), ("from", &from)] {
         if !is_address(address) {
-            return Err(format!("`{what}` is not an email address"));
+            return Err(BadChannel::new(format!("`{what}` is not an email address")));
         }
     }
     Ok(EmailTarget {
@@ -275,7 +311,7 @@ pub fn is_address(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn one(url: &str) -> Result<Channel, String> {
+    fn one(url: &str) -> Result<Channel, BadChannel> {
         Channels::parse(&[url.to_string()], "owner@example.com").map(|c| (*c.0[0]).clone())
     }
 
@@ -339,14 +375,17 @@ mod tests {
                 "unknown parameter",
             ),
         ] {
-            let err = one(url).unwrap_err();
+            let err = one(url).unwrap_err().to_string();
             assert!(err.contains(want), "{url}: {err}");
             assert!(!err.contains("s3cret") && !err.contains('\n'), "{err}");
         }
-        let err = Channels::parse(&["smtp://mail.example.com".into()], "").unwrap_err();
+        let err = Channels::parse(&["smtp://mail.example.com".into()], "")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no recipient"), "{err}");
-        let twice =
-            Channels::parse(&["https://a.example/x https://a.example/x".into()], "").unwrap_err();
+        let twice = Channels::parse(&["https://a.example/x https://a.example/x".into()], "")
+            .unwrap_err()
+            .to_string();
         assert!(twice.contains("given twice"), "{twice}");
     }
 

@@ -4,6 +4,7 @@
 //! name or contact holding CR/LF cannot add a header; `Reply-To` is the
 //! visitor's contact only when it is an email address.
 
+use anyhow::Context as _;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
@@ -18,11 +19,19 @@ use crate::{clock, sanitize};
 pub async fn send(target: &EmailTarget, n: &Notification) -> Outcome {
     let mail = match message(target, n) {
         Ok(mail) => mail,
-        Err(e) => return Outcome::Failed { error: e },
+        Err(e) => {
+            return Outcome::Failed {
+                error: format!("{e:#}"),
+            };
+        }
     };
     let transport = match transport(target) {
         Ok(transport) => transport,
-        Err(e) => return Outcome::Failed { error: e },
+        Err(e) => {
+            return Outcome::Failed {
+                error: format!("{e:#}"),
+            };
+        }
     };
     match transport.send(mail).await {
         Ok(_) => Outcome::Delivered,
@@ -35,11 +44,9 @@ pub async fn send(target: &EmailTarget, n: &Notification) -> Outcome {
 }
 
 /// The mail: plain text, from the owner's address to the owner.
-fn message(target: &EmailTarget, n: &Notification) -> Result<Message, String> {
-    let mailbox = |address: &str| -> Result<Mailbox, String> {
-        address
-            .parse::<Mailbox>()
-            .map_err(|e| format!("bad address: {e}"))
+fn message(target: &EmailTarget, n: &Notification) -> anyhow::Result<Message> {
+    let mailbox = |address: &str| -> anyhow::Result<Mailbox> {
+        address.parse::<Mailbox>().context("bad address")
     };
     let contact = sanitize::clean(&n.message.contact, sanitize::ONE_LINE);
     let mut builder = Message::builder()
@@ -59,13 +66,11 @@ fn message(target: &EmailTarget, n: &Notification) -> Result<Message, String> {
     if let Some(key) = &n.message.key_fingerprint {
         body.push_str(&format!(", key {key}"));
     }
-    builder
-        .body(body)
-        .map_err(|e| format!("building the mail: {e}"))
+    builder.body(body).context("building the mail")
 }
 
-fn transport(target: &EmailTarget) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let tls = TlsParameters::new(target.host.clone()).map_err(|e| format!("TLS: {e}"))?;
+fn transport(target: &EmailTarget) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let tls = TlsParameters::new(target.host.clone()).context("TLS")?;
     let tls = if target.implicit_tls {
         Tls::Wrapper(tls)
     } else if target.loopback {

@@ -19,7 +19,7 @@ pub mod worker;
 use std::time::Duration;
 
 use crate::inbox::{Due, Message};
-pub use channel::{Channel, Channels, Target};
+pub use channel::{BadChannel, Channel, Channels, Target};
 pub use retry::Outcome;
 
 /// The longest one attempt may take.
@@ -63,16 +63,25 @@ impl Notification {
     }
 }
 
+/// Why `--notify-secret` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BadSecret {
+    #[error("--notify-secret: a whsec_ secret is base64 after the prefix")]
+    NotBase64,
+    #[error("--notify-secret: empty")]
+    Empty,
+}
+
 /// The webhook signing key from `--notify-secret`: a `whsec_…` secret is
 /// base64 (as Standard Webhooks defines), any other string is the key as
 /// it is.
-pub fn signing_key(secret: &str) -> Result<Vec<u8>, String> {
+pub fn signing_key(secret: &str) -> Result<Vec<u8>, BadSecret> {
     use base64::Engine as _;
     match secret.strip_prefix("whsec_") {
         Some(encoded) => base64::engine::general_purpose::STANDARD
             .decode(encoded)
-            .map_err(|_| "--notify-secret: a whsec_ secret is base64 after the prefix".to_string()),
-        None if secret.is_empty() => Err("--notify-secret: empty".into()),
+            .map_err(|_| BadSecret::NotBase64),
+        None if secret.is_empty() => Err(BadSecret::Empty),
         None => Ok(secret.as_bytes().to_vec()),
     }
 }

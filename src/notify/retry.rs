@@ -6,6 +6,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::inbox::Attempt;
+
 /// How one attempt went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -35,7 +37,7 @@ const FIRST: Duration = Duration::from_secs(1);
 /// The longest wait between attempts.
 const LONGEST: Duration = Duration::from_secs(3600);
 /// How long a delivery keeps being tried.
-pub const GIVE_UP_AFTER: Duration = Duration::from_secs(3 * 24 * 3600);
+const GIVE_UP_AFTER: Duration = Duration::from_secs(3 * 24 * 3600);
 
 /// What an HTTP response means; `retry_after` is its header, if any.
 pub fn from_status(status: reqwest::StatusCode, retry_after: Option<&str>) -> Outcome {
@@ -68,6 +70,23 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         at.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
+}
+
+/// What attempt number `attempts` of a delivery queued `queued_for` ago
+/// comes to at `now`: delivered, failed for good (refused, or still
+/// failing three days on), or tried again at a time.
+pub fn next(outcome: Outcome, attempts: u32, queued_for: Duration, now: i64) -> Attempt {
+    match outcome {
+        Outcome::Delivered => Attempt::Delivered,
+        Outcome::Failed { error } => Attempt::Failed { error },
+        Outcome::Retry { error, .. } if queued_for >= GIVE_UP_AFTER => Attempt::Failed {
+            error: format!("gave up after 3 days: {error}"),
+        },
+        Outcome::Retry { after, error } => Attempt::Retry {
+            at: now + wait(attempts, after).as_secs_f64().ceil() as i64,
+            error,
+        },
+    }
 }
 
 /// How long to wait after attempt number `attempts` (1 for the first)
@@ -119,6 +138,23 @@ mod tests {
         let after = parse_retry_after(&future).unwrap();
         assert!(after > Duration::from_secs(100) && after <= Duration::from_secs(120));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn a_retry_three_days_on_gives_up() {
+        let retry = || Outcome::retry("HTTP 503");
+        let day = Duration::from_secs(86_400);
+        assert!(matches!(
+            next(retry(), 1, day, 1000),
+            Attempt::Retry { at, .. } if (1001..=1002).contains(&at)
+        ));
+        assert_eq!(
+            next(retry(), 9, 3 * day, 1000),
+            Attempt::Failed {
+                error: "gave up after 3 days: HTTP 503".into()
+            }
+        );
+        assert_eq!(next(Outcome::Delivered, 1, day, 0), Attempt::Delivered);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::retry::{self, GIVE_UP_AFTER, Outcome};
+use super::retry;
 use super::{ATTEMPT_TIMEOUT, Channel, Channels, Notification, Sender};
 use crate::clock::now;
 use crate::inbox::{Attempt, Due, Inbox};
@@ -99,68 +99,47 @@ impl Worker {
             () = self.shutdown.cancelled() => return,
         };
         let attempts = due.delivery.attempts + 1;
-        let label = &self.channel.label;
-        let message_id = due.message.id;
-        let attempt = match outcome {
-            Outcome::Delivered => {
-                tracing::info!(
-                    channel = label.as_str(),
-                    message_id,
-                    attempts,
-                    "notification delivered"
-                );
-                Attempt::Delivered
-            }
-            Outcome::Failed { error } => {
-                tracing::warn!(
-                    channel = label.as_str(),
-                    message_id,
-                    attempts,
-                    error = error.as_str(),
-                    "notification failed for good"
-                );
-                Attempt::Failed { error }
-            }
-            Outcome::Retry { after, error } => {
-                let queued_for = Duration::from_secs(
-                    now().saturating_sub(due.delivery.created_at).max(0) as u64,
-                );
-                if queued_for >= GIVE_UP_AFTER {
-                    let error = format!("gave up after 3 days: {error}");
-                    tracing::warn!(
-                        channel = label.as_str(),
-                        message_id,
-                        attempts,
-                        error = error.as_str(),
-                        "notification failed for good"
-                    );
-                    Attempt::Failed { error }
-                } else {
-                    let wait = retry::wait(attempts, after);
-                    let at = now() + wait.as_secs_f64().ceil() as i64;
-                    tracing::warn!(
-                        channel = label.as_str(),
-                        message_id,
-                        attempts,
-                        retry_in_seconds = wait.as_secs_f64().ceil() as u64,
-                        error = error.as_str(),
-                        "notification not delivered yet"
-                    );
-                    Attempt::Retry { at, error }
-                }
-            }
-        };
+        let queued_for =
+            Duration::from_secs(now().saturating_sub(due.delivery.created_at).max(0) as u64);
+        let attempt = retry::next(outcome, attempts, queued_for, now());
+        self.log(&attempt, due.message.id, attempts);
         let outcome = match attempt {
             Attempt::Delivered => "delivered",
             Attempt::Retry { .. } => "retry",
             Attempt::Failed { .. } => "failed",
         };
-        crate::telemetry::delivery(self.channel.target.kind(), outcome);
+        crate::metrics::delivery(self.channel.target.kind(), outcome);
         self.inbox.attempted(due.delivery.id, attempt).await;
     }
 }
 
 impl Worker {
+    /// One line per attempt: delivered, failed for good, or when it is
+    /// tried next.
+    fn log(&self, attempt: &Attempt, message_id: i64, attempts: u32) {
+        let channel = self.channel.label.as_str();
+        match attempt {
+            Attempt::Delivered => {
+                tracing::info!(channel, message_id, attempts, "notification delivered")
+            }
+            Attempt::Failed { error } => tracing::warn!(
+                channel,
+                message_id,
+                attempts,
+                error = error.as_str(),
+                "notification failed for good"
+            ),
+            Attempt::Retry { at, error } => tracing::warn!(
+                channel,
+                message_id,
+                attempts,
+                retry_in_seconds = at.saturating_sub(now()).max(0),
+                error = error.as_str(),
+                "notification not delivered yet"
+            ),
+        }
+    }
+
     /// How long to sleep until unix second `at` (none: the longest
     /// sleep), never longer than the look interval.
     fn until(&self, at: Option<i64>) -> Duration {

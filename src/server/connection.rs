@@ -76,12 +76,12 @@ where
     record::finish(&reports, ended, started.elapsed(), bytes);
     // Over before login, and not by shutdown: the handshake failed.
     if reports.login.is_none() && ended != End::Shutdown {
-        crate::telemetry::handshake_failed(match ended {
+        crate::metrics::handshake_failed(match ended {
             End::HandshakeTimeout => "timeout",
             _ => "failed",
         });
     }
-    crate::telemetry::traffic(bytes.0, bytes.1);
+    crate::metrics::traffic(bytes.0, bytes.1);
     ctx.closed.note();
 }
 
@@ -108,7 +108,7 @@ where
         Ok(None) => peer,
         Err(e) => {
             tracing::warn!("closed: bad PROXY header: {e}");
-            crate::telemetry::connection_refused("proxy_header");
+            crate::metrics::connection_refused("proxy_header");
             return None;
         }
     };
@@ -116,7 +116,7 @@ where
     match ctx.gate.admit_ip(peer.ip()) {
         Ok(slot) => Some((peer, slot)),
         Err(why) => {
-            crate::telemetry::connection_refused(why.reason());
+            crate::metrics::connection_refused(why.reason());
             // A client that does not read gets no say in how long this takes.
             let _ = tokio::time::timeout(REFUSAL_WRITE, stream.write_all(why.line())).await;
             None

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::refusal_log::RefusalLog;
+use crate::logs::Throttle;
 use crate::sanitize;
 
 mod owner_auth;
@@ -44,7 +44,7 @@ pub struct Connection {
     /// When the connection began.
     connected_at: std::time::Instant,
     /// Refusal lines are written at most once a second; the rest counted.
-    refusals: RefusalLog,
+    refusals: Throttle,
     /// The connection's span. russh calls the handler from a task of its
     /// own, so lines written here name their span explicitly.
     span: tracing::Span,
@@ -77,7 +77,7 @@ impl Connection {
             owner_failure_counted: false,
             has_session: false,
             connected_at: std::time::Instant::now(),
-            refusals: RefusalLog::default(),
+            refusals: Throttle::per_second(),
             span: tracing::Span::current(),
         }
     }
@@ -88,7 +88,8 @@ impl Connection {
     /// line. A client flooding requests cannot flood the log.
     fn refuse(&mut self, what: &'static str, detail: &str) {
         self.reporter.send(Report::Refused);
-        if let Some(unlogged) = self.refusals.line_due() {
+        if self.refusals.allow() {
+            let unlogged = self.refusals.take_held_back();
             tracing::warn!(parent: &self.span, detail, unlogged, "refused {what}");
         }
     }

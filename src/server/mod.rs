@@ -13,11 +13,9 @@ pub mod host_key;
 mod lifetime;
 pub mod limits;
 pub mod listen;
-pub mod ops;
 pub mod owner;
 pub mod proxy;
 pub mod record;
-mod refusal_log;
 pub mod ssh_config;
 mod trim;
 mod wire;
@@ -34,8 +32,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::metrics;
 use crate::session::Shared;
-use crate::telemetry;
 pub use lifetime::DISCONNECT_GRACE;
 pub use limits::Limits;
 use limits::{Gate, IpSlot, Refusal};
@@ -156,9 +154,9 @@ impl Server {
         let ctx = &self.0;
         let (_permit, slot) = match ctx.admit(peer) {
             Ok(admitted) => admitted,
-            Err(why) => return telemetry::connection_refused(why.reason()),
+            Err(why) => return metrics::connection_refused(why.reason()),
         };
-        telemetry::connection_accepted();
+        metrics::connection_accepted();
         let span = connection_span(peer, &ctx.settings);
         connection::serve(stream, peer, slot, ctx.clone())
             .instrument(span)
@@ -200,7 +198,7 @@ fn admit(socket: TcpStream, peer: SocketAddr, ctx: &Arc<Context>, connections: &
         Ok(admitted) => admitted,
         Err(why) => return refuse(&socket, why),
     };
-    telemetry::connection_accepted();
+    metrics::connection_accepted();
     let span = connection_span(peer, &ctx.settings);
     let ctx = ctx.clone();
     connections.spawn(
@@ -223,7 +221,7 @@ fn connection_span(peer: SocketAddr, settings: &Settings) -> tracing::Span {
 }
 
 fn refuse(socket: &TcpStream, why: Refusal) {
-    telemetry::connection_refused(why.reason());
+    metrics::connection_refused(why.reason());
     let _ = socket.try_write(why.line());
 }
 

@@ -10,6 +10,7 @@
 //! reported to its record.
 
 mod budget;
+mod census;
 pub mod end;
 mod owner;
 mod owner_exec;
@@ -35,9 +36,10 @@ use tracing::Instrument;
 use crate::clock;
 use crate::content::Content;
 use crate::inbox::{Inbox, Visit, VisitKind};
+use crate::metrics::SessionKind;
 use crate::server::owner::Owner;
-use crate::telemetry::{self, SessionKind};
 use crate::term::modes;
+pub use census::Census;
 pub use end::{End, RESTARTING};
 pub use plain::EXIT_UNKNOWN_COMMAND;
 pub use report::{Report, Reporter, Reports};
@@ -69,13 +71,14 @@ impl ContentSource {
 }
 
 /// What every session shares: the content, the inbox, the limits, the
-/// owner.
+/// owner, the count of who is connected.
 #[derive(Clone)]
 pub struct Shared {
     pub content: ContentSource,
     pub inbox: Inbox,
     pub limits: SessionLimits,
     pub owner: Arc<Owner>,
+    pub census: Arc<Census>,
 }
 
 /// The limits a session enforces itself, from the command line.
@@ -195,12 +198,15 @@ async fn run(
         size: setup.pty,
     });
     let owner = ctx.visitor.owner;
-    let _open = telemetry::session_started(match (&setup.request, setup.pty, owner) {
-        (_, _, true) => SessionKind::Owner,
-        (Request::Shell, Some(_), false) => SessionKind::Tui,
-        (Request::Shell, None, false) => SessionKind::Plain,
-        (Request::Exec(_), _, false) => SessionKind::Exec,
-    });
+    let _counted = ctx
+        .shared
+        .census
+        .open(match (&setup.request, setup.pty, owner) {
+            (_, _, true) => SessionKind::Owner,
+            (Request::Shell, Some(_), false) => SessionKind::Tui,
+            (Request::Shell, None, false) => SessionKind::Plain,
+            (Request::Exec(_), _, false) => SessionKind::Exec,
+        });
     if matches!(setup.request, Request::Shell) && setup.pty.is_some() {
         tui_active.store(true, Ordering::Relaxed);
     }
@@ -216,8 +222,7 @@ async fn run(
         close(&writer, status, &ctx, &reporter).await;
         return end;
     }
-    let _counted = ctx.shared.owner.visitor_session();
-    let mut visit = Visit {
+    let visit = Visit {
         started_at: clock::unix(started_at),
         peer: ctx.visitor.peer.map(|p| p.ip()),
         client: ctx.visitor.client.clone(),
@@ -228,16 +233,27 @@ async fn run(
     };
     let served = serve(io, setup, content, &ctx).await;
     close(&writer, served.status, &ctx, &reporter).await;
-    visit.kind = served.kind.label();
-    if let Some(summary) = served.summary {
-        visit.sections = summary.sections.join(",");
-        visit.left_message = summary.left_message;
-        visit.cols = summary.size.cols;
-        visit.rows = summary.size.rows;
-    }
-    visit.duration_ms = started.elapsed().as_millis().min(i64::MAX as u128) as i64;
-    ctx.shared.inbox.record_visit(visit);
+    ctx.shared.inbox.record_visit(served.visit(visit, started));
     served.end
+}
+
+impl Served {
+    /// The visit, as it ended: how the visitor came, what they saw, how
+    /// long they stayed.
+    fn visit(&self, started: Visit, since: Instant) -> Visit {
+        let mut visit = Visit {
+            kind: self.kind.label(),
+            duration_ms: since.elapsed().as_millis().min(i64::MAX as u128) as i64,
+            ..started
+        };
+        if let Some(summary) = &self.summary {
+            visit.sections = summary.sections.join(",");
+            visit.left_message = summary.left_message;
+            visit.cols = summary.size.cols;
+            visit.rows = summary.size.rows;
+        }
+        visit
+    }
 }
 
 /// Serves what the visitor asked for: the UI for a shell with a PTY, the

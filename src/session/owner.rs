@@ -7,7 +7,6 @@
 //! freezes the screen.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use russh::ChannelWriteHalf;
@@ -35,10 +34,9 @@ pub async fn serve(
         (Request::Shell, Some(size)) => {
             let theme = Theme::new(&content.theme, setup.env.color_depth());
             let painter = Painter::new(OwnerScreen::new(theme, size), size, false);
-            let (inbox, owner) = (inbox.clone(), ctx.shared.owner.clone());
+            let (inbox, census) = (inbox.clone(), ctx.shared.census.clone());
             let mut driver = Driver::new(painter, ctx.shared.limits, move |work: StoreWork| {
-                let visitors_now = owner.visitors_now.load(Ordering::Relaxed);
-                owner_store::run(work, inbox.clone(), visitors_now)
+                owner_store::run(work, inbox.clone(), census.visitors())
             });
             let end = driver.run(io.reader, io.writer, &ctx.shutdown, || {}).await;
             (driver.finish(io.writer, end).await, end)

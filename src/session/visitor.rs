@@ -58,7 +58,7 @@ pub async fn run(
     });
     let first_frame = || {
         if let Some(connected) = visitor.connected_at {
-            crate::telemetry::first_frame(connected.elapsed());
+            crate::metrics::first_frame(connected.elapsed());
         }
         #[cfg(feature = "fault-injection")]
         if visitor.user == "__panic" {

@@ -144,6 +144,7 @@ impl TestServer {
                     inbox,
                     limits,
                     owner,
+                    census: Default::default(),
                 };
                 runtime.block_on(async {
                     let listener = tokio::net::TcpListener::from_std(listener).unwrap();

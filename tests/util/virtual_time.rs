@@ -51,6 +51,7 @@ impl VirtualServer {
             inbox,
             limits,
             owner: Arc::new(Owner::nobody("owner")),
+            census: Default::default(),
         };
         let shutdown = CancellationToken::new();
         let config = Arc::new(ssh_config::config(key));

@@ -12,31 +12,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::visitor_ip::identity;
+
 /// Failures within [`WINDOW`] that block an address.
 pub const MAX_FAILURES: usize = 10;
 /// The window failures are counted in, and how long a block lasts.
 pub const WINDOW: Duration = Duration::from_secs(600);
 /// Addresses tracked at most.
 const MAX_TRACKED: usize = 4096;
-
-/// Where failures are counted: an IPv4 address, or an IPv6 /64.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Source {
-    V4(u32),
-    V6(u64),
-}
-
-impl Source {
-    fn of(ip: IpAddr) -> Source {
-        match ip {
-            IpAddr::V4(v4) => Source::V4(v4.into()),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Source::V4(v4.into()),
-                None => Source::V6((u128::from(v6) >> 64) as u64),
-            },
-        }
-    }
-}
 
 #[derive(Debug, Default)]
 struct Record {
@@ -55,7 +38,8 @@ impl Record {
 /// The failure counts of every source.
 #[derive(Debug, Default)]
 pub struct Guard {
-    records: HashMap<Source, Record>,
+    /// By the address as limits count it (an IPv6 address by its /64).
+    records: HashMap<IpAddr, Record>,
 }
 
 /// What a failure did.
@@ -70,14 +54,14 @@ impl Guard {
     /// Whether owner logins from `ip` are refused at `now`.
     pub fn blocked(&self, ip: IpAddr, now: Instant) -> bool {
         self.records
-            .get(&Source::of(ip))
+            .get(&identity(ip))
             .and_then(|r| r.blocked_until)
             .is_some_and(|until| until > now)
     }
 
     /// Counts a failed owner login from `ip`.
     pub fn fail(&mut self, ip: IpAddr, now: Instant) -> Failure {
-        let source = Source::of(ip);
+        let source = identity(ip);
         if !self.records.contains_key(&source) && self.records.len() >= MAX_TRACKED {
             self.forget_stale(now);
         }

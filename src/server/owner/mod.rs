@@ -9,7 +9,6 @@ pub mod keys;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use russh::keys::PublicKey;
@@ -29,8 +28,6 @@ pub struct Owner {
     path: Option<PathBuf>,
     keys: RwLock<Arc<OwnerKeys>>,
     guard: Mutex<Guard>,
-    /// Visitor sessions open on this server right now.
-    pub visitors_now: Arc<AtomicUsize>,
 }
 
 impl Owner {
@@ -52,7 +49,6 @@ impl Owner {
             path: None,
             keys: RwLock::new(Arc::new(OwnerKeys::default())),
             guard: Mutex::new(Guard::default()),
-            visitors_now: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -134,20 +130,5 @@ impl Owner {
                 guard::WINDOW.as_secs() / 60
             );
         }
-    }
-
-    /// Counts a visitor session for as long as the returned value lives.
-    pub fn visitor_session(&self) -> VisitorCount {
-        self.visitors_now.fetch_add(1, Ordering::Relaxed);
-        VisitorCount(self.visitors_now.clone())
-    }
-}
-
-/// One open visitor session, counted in [`Owner::visitors_now`].
-pub struct VisitorCount(Arc<AtomicUsize>);
-
-impl Drop for VisitorCount {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -26,8 +26,8 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::inbox::Inbox;
-use crate::telemetry;
+use crate::inbox::{Inbox, Unreachable};
+use crate::metrics;
 
 /// Clients served at once; more are closed at once.
 pub const MAX_CONNECTIONS: usize = 16;
@@ -43,6 +43,15 @@ const READY_CACHE: Duration = Duration::from_secs(1);
 /// How often histograms are folded (the recorder's upkeep).
 const UPKEEP: Duration = Duration::from_secs(5);
 
+/// Why the server is not ready for visitors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NotReady {
+    #[error("draining: the server is shutting down")]
+    Draining,
+    #[error("database not reachable: {0}")]
+    Database(#[from] Unreachable),
+}
+
 /// What the endpoints read.
 pub struct Ops {
     handle: PrometheusHandle,
@@ -51,7 +60,7 @@ pub struct Ops {
     shutdown: CancellationToken,
     /// Each channel's label and kind, to add up what is pending by kind.
     channels: Vec<(String, &'static str)>,
-    ready: Mutex<Option<(Instant, Result<(), String>)>>,
+    ready: Mutex<Option<(Instant, Result<(), NotReady>)>>,
 }
 
 impl Ops {
@@ -62,7 +71,7 @@ impl Ops {
         channels: Vec<(String, &'static str)>,
     ) -> Arc<Ops> {
         let kinds: Vec<&'static str> = channels.iter().map(|(_, kind)| *kind).collect();
-        telemetry::channels(&kinds);
+        metrics::channels(&kinds);
         Arc::new(Ops {
             handle,
             inbox,
@@ -74,10 +83,10 @@ impl Ops {
 
     /// Ready, or why not: draining first, then the database (cached for
     /// [`READY_CACHE`]).
-    async fn readiness(&self) -> Result<(), String> {
+    async fn readiness(&self) -> Result<(), NotReady> {
         if self.shutdown.is_cancelled() {
-            telemetry::ready(false);
-            return Err("draining: the server is shutting down".into());
+            metrics::ready(false);
+            return Err(NotReady::Draining);
         }
         let mut cached = self.ready.lock().await;
         if let Some((at, answer)) = &*cached
@@ -89,8 +98,8 @@ impl Ops {
             .inbox
             .reachable(DATABASE_CHECK)
             .await
-            .map_err(|e| format!("database not reachable: {e}"));
-        telemetry::ready(answer.is_ok());
+            .map_err(NotReady::from);
+        metrics::ready(answer.is_ok());
         *cached = Some((Instant::now(), answer.clone()));
         answer
     }
@@ -124,7 +133,7 @@ impl Ops {
             }
         }
         for (kind, pending) in by_kind {
-            telemetry::deliveries_pending(kind, pending);
+            metrics::deliveries_pending(kind, pending);
         }
     }
 

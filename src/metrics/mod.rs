@@ -6,6 +6,8 @@
 //! reason, a kind, a channel's kind, an outcome — never an address, a user
 //! name, a key or a URL.
 
+pub mod listener;
+
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -79,7 +81,7 @@ pub enum SessionKind {
 }
 
 impl SessionKind {
-    const ALL: [SessionKind; 4] = [
+    pub const ALL: [SessionKind; 4] = [
         SessionKind::Tui,
         SessionKind::Plain,
         SessionKind::Exec,
@@ -103,6 +105,14 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         .set_buckets_for_metric(Matcher::Full(FIRST_FRAME.into()), FIRST_FRAME_BUCKETS)?
         .set_buckets_for_metric(Matcher::Full(SESSION_SECONDS.into()), SESSION_BUCKETS)?
         .install_recorder()?;
+    describe();
+    gauge!(BUILD, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    start_at_zero();
+    Ok(handle)
+}
+
+/// Every family's help text, for the first scrape.
+fn describe() {
     describe_counter!(ACCEPTED, "SSH connections accepted (before the handshake).");
     describe_counter!(
         REFUSED,
@@ -146,9 +156,11 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(SENT, "Bytes sent to SSH clients.");
     describe_gauge!(READY, "1 while /readyz says ready, else 0.");
     describe_gauge!(BUILD, "Always 1; the version is the label.");
-    gauge!(BUILD, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
-    // Families with labels appear once something is counted; these start
-    // at zero so dashboards and alerts see them from the start.
+}
+
+/// Families with labels appear once something is counted; these start at
+/// zero so dashboards and alerts see them from the start.
+fn start_at_zero() {
     HOT.accepted.absolute(0);
     HOT.received.absolute(0);
     HOT.sent.absolute(0);
@@ -170,7 +182,6 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
         open.set(0.0);
         started.absolute(0);
     }
-    Ok(handle)
 }
 
 pub fn connection_accepted() {

@@ -329,6 +329,54 @@ async fn migrate_copies_everything_once() {
     assert_eq!(due[0].message.name, "Visitor 2");
 }
 
+/// Regression: the two stores added up `stats` differently — SQLite kept
+/// the first 1,000 clients it met and put the rest under "other";
+/// PostgreSQL listed its 50 largest and no "other" — so 6,000 visits from
+/// 1,500 client versions printed two different "clients" charts before
+/// and after `migrate`. Now one algorithm serves both.
+#[tokio::test(flavor = "multi_thread")]
+async fn stats_read_the_same_from_both_stores_with_a_long_tail_of_clients() {
+    let Some(pg) = PgServer::start() else {
+        return;
+    };
+    let url = pg.database_url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let store = inbox::connect(&Database::Sqlite(data.clone())).unwrap();
+    store.prepare().await.unwrap();
+    let now = sshfolio::clock::now();
+    let sections = ["about", "projects", "skills", "contact"];
+    let visits: Vec<Visit> = (0..6000i64)
+        .map(|i| Visit {
+            started_at: now - (i % 20) * 86_400 - i,
+            duration_ms: (i * 7_919) % 5_000_000,
+            visitor: format!("visitor-{}", i % 2_345),
+            // 1,500 versions, four visits each; a few long-tail kinds too.
+            client: format!("SSH-2.0-OpenSSH_9.{}p1 Debian-{}", i % 1_500, i % 3),
+            sections: sections[..(i as usize % 4) + 1].join(","),
+            kind: match i % 7 {
+                0 => "plain".into(),
+                1 => format!("exec {}", sections[i as usize % 4]),
+                _ => "tui".into(),
+            },
+            ..Visit::default()
+        })
+        .collect();
+    store.record_visits(&visits).await.unwrap();
+    store.close().await;
+    let data_arg = data.display().to_string();
+    let out = owner(&["migrate", "--data", &data_arg, "--to", &url]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sqlite = stdout(&owner(&["stats", "--data", &data_arg]));
+    let postgres = stdout(&owner(&["stats", "--database", &url]));
+    assert!(sqlite.contains("6000 visits"), "{sqlite}");
+    assert!(
+        sqlite.contains("\nclients\n  other "),
+        "the tail as other: {sqlite}"
+    );
+    assert_eq!(postgres, sqlite);
+}
+
 #[test]
 fn migrate_without_an_inbox_says_so() {
     let Some(pg) = shared_postgres() else {

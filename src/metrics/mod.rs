@@ -6,8 +6,6 @@
 //! reason, a kind, a channel's kind, an outcome — never an address, a user
 //! name, a key or a URL.
 
-pub mod listener;
-
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 

@@ -41,13 +41,7 @@ where
     // session finds its client stopped reading.
     let cut = CancellationToken::new();
     let (reporter, mut reports) = Reporter::new();
-    let handler = Connection::new(
-        ctx.shared.clone(),
-        ctx.shutdown.clone(),
-        ctx.sessions.clone(),
-        peer,
-        reporter,
-    );
+    let handler = Connection::new(&ctx, peer, reporter);
     let wire = Wire::new(stream, traffic.clone(), cut.clone());
     let handshake = russh::server::run_stream(ctx.config.clone(), wire, handler);
     let ended = tokio::select! {

@@ -6,6 +6,7 @@
 //! learns about the connection goes to the connection's record.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use russh::keys::HashAlg;
 use russh::server::{
@@ -16,6 +17,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use super::Context;
+use super::owner::Owner;
 use crate::logs::Throttle;
 use crate::sanitize;
 
@@ -26,6 +29,8 @@ use crate::term::caps;
 /// One SSH connection's protocol state.
 pub struct Connection {
     shared: Shared,
+    /// Who the owner is (their name, keys and guard).
+    owner: Arc<Owner>,
     peer: SocketAddr,
     shutdown: CancellationToken,
     /// Session tasks are tracked so shutdown can wait for them.
@@ -36,7 +41,7 @@ pub struct Connection {
     client: String,
     key_fingerprint: Option<String>,
     /// Logged in as the owner, with one of the owner's keys.
-    owner: bool,
+    as_owner: bool,
     /// A failed owner login was counted for this connection already: a
     /// connection counts once, however many keys its client offers.
     owner_failure_counted: bool,
@@ -57,23 +62,18 @@ const MAX_USER: usize = 64;
 const MAX_CLIENT: usize = 100;
 
 impl Connection {
-    pub fn new(
-        shared: Shared,
-        shutdown: CancellationToken,
-        sessions: TaskTracker,
-        peer: SocketAddr,
-        reporter: Reporter,
-    ) -> Self {
+    pub fn new(ctx: &Context, peer: SocketAddr, reporter: Reporter) -> Self {
         Connection {
-            shared,
+            shared: ctx.shared.clone(),
+            owner: ctx.settings.owner.clone(),
             peer,
-            shutdown,
-            sessions,
+            shutdown: ctx.shutdown.clone(),
+            sessions: ctx.sessions.clone(),
             reporter,
             user: String::new(),
             client: String::new(),
             key_fingerprint: None,
-            owner: false,
+            as_owner: false,
             owner_failure_counted: false,
             has_session: false,
             connected_at: std::time::Instant::now(),
@@ -147,8 +147,7 @@ impl Handler for Connection {
         // A key the owner does not hold is refused before the client
         // signs with it; a blocked address gets no further at all.
         if self.for_owner(user)
-            && (self.shared.owner.blocked(self.peer.ip())
-                || !self.shared.owner.knows(offer.public_key))
+            && (self.owner.blocked(self.peer.ip()) || !self.owner.knows(offer.public_key))
         {
             return Ok(self.refuse_owner(true));
         }
@@ -166,12 +165,11 @@ impl Handler for Connection {
         if self.for_owner(user) {
             // Checked again: the offer and the signed request may differ,
             // and the keys may have been reloaded in between.
-            if self.shared.owner.blocked(self.peer.ip()) || !self.shared.owner.knows(key.public_key)
-            {
+            if self.owner.blocked(self.peer.ip()) || !self.owner.knows(key.public_key) {
                 return Ok(self.refuse_owner(true));
             }
             tracing::info!(parent: &self.span, key = %fingerprint, "owner logged in");
-            self.owner = true;
+            self.as_owner = true;
         }
         self.key_fingerprint = Some(fingerprint);
         Ok(self.accept(user))
@@ -207,7 +205,7 @@ impl Handler for Connection {
             client: self.client.clone(),
             user: self.user.clone(),
             key_fingerprint: self.key_fingerprint.clone(),
-            owner: self.owner,
+            owner: self.as_owner,
             connected_at: Some(self.connected_at),
         };
         let ctx = SessionContext {

@@ -13,6 +13,7 @@ pub mod host_key;
 mod lifetime;
 pub mod limits;
 pub mod listen;
+pub mod ops;
 pub mod owner;
 pub mod proxy;
 pub mod record;
@@ -37,6 +38,7 @@ use crate::session::Shared;
 pub use lifetime::DISCONNECT_GRACE;
 pub use limits::Limits;
 use limits::{Gate, IpSlot, Refusal};
+use owner::Owner;
 
 /// How long shutdown waits for sessions to finish before giving up on
 /// them. Within the spec's 10 s for the whole stop: 7 s here, then at
@@ -45,7 +47,7 @@ use limits::{Gate, IpSlot, Refusal};
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(7);
 
 /// How the server runs, beyond what every session shares.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub limits: Limits,
     /// Every connection starts with a PROXY v1/v2 header from a trusted
@@ -53,6 +55,19 @@ pub struct Settings {
     pub proxy_protocol: bool,
     /// Log addresses only as their network (a /24 or /48), never whole.
     pub private_logs: bool,
+    /// Who the owner is: the user name whose logins need the owner's key.
+    pub owner: Arc<Owner>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            limits: Limits::default(),
+            proxy_protocol: false,
+            private_logs: false,
+            owner: Arc::new(Owner::nobody(owner::DEFAULT_USER)),
+        }
+    }
 }
 
 /// What every connection task shares.

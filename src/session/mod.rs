@@ -37,7 +37,6 @@ use crate::clock;
 use crate::content::Content;
 use crate::inbox::{Inbox, Visit, VisitKind};
 use crate::metrics::SessionKind;
-use crate::server::owner::Owner;
 use crate::term::modes;
 pub use census::Census;
 pub use end::{End, RESTARTING};
@@ -71,13 +70,12 @@ impl ContentSource {
 }
 
 /// What every session shares: the content, the inbox, the limits, the
-/// owner, the count of who is connected.
+/// count of who is connected.
 #[derive(Clone)]
 pub struct Shared {
     pub content: ContentSource,
     pub inbox: Inbox,
     pub limits: SessionLimits,
-    pub owner: Arc<Owner>,
     pub census: Arc<Census>,
 }
 

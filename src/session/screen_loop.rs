@@ -358,3 +358,5 @@ fn ready<F: Future>(future: F) -> Option<F::Output> {
         Poll::Pending => None,
     }
 }
+#[cfg(test)]
+mod tests;

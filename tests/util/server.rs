@@ -120,10 +120,12 @@ impl TestServer {
             let database = options
                 .database
                 .unwrap_or_else(|| Database::Sqlite(data.clone()));
-            let (settings, limits, per_hour) =
-                (options.settings, options.limits, options.messages_per_hour);
+            let (limits, per_hour) = (options.limits, options.messages_per_hour);
             // Owner keys, when a test wrote them into the keys directory.
-            let owner = Arc::new(Owner::load(&keys, "owner"));
+            let settings = Settings {
+                owner: Arc::new(Owner::load(&keys, "owner")),
+                ..options.settings
+            };
             std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(2)
@@ -143,7 +145,6 @@ impl TestServer {
                     content: ContentSource::fixed(content),
                     inbox,
                     limits,
-                    owner,
                     census: Default::default(),
                 };
                 runtime.block_on(async {

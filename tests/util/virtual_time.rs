@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use russh::client;
 use sshfolio::inbox::{Database, Inbox, InboxTasks, Policy};
-use sshfolio::server::owner::Owner;
 use sshfolio::server::{Server, Settings, host_key, ssh_config};
 use sshfolio::session::{ContentSource, SessionLimits, Shared};
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
@@ -50,7 +49,6 @@ impl VirtualServer {
             content: ContentSource::fixed(Arc::new(shipped_content())),
             inbox,
             limits,
-            owner: Arc::new(Owner::nobody("owner")),
             census: Default::default(),
         };
         let shutdown = CancellationToken::new();

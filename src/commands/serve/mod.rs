@@ -22,10 +22,10 @@ use super::notify;
 use crate::cli::ServeArgs;
 use crate::content::{self, Content};
 use crate::inbox::{Inbox, InboxTasks, Policy};
-use crate::metrics::{self, listener};
+use crate::metrics;
 use crate::notify::{Channels, Sender, worker};
 use crate::server::owner::Owner;
-use crate::server::{self, Limits, Settings, host_key, ssh_config};
+use crate::server::{self, Limits, Settings, host_key, ops, ssh_config};
 use crate::session::{ContentSource, SessionLimits, Shared};
 use signals::{reload_on_hangup, stop_on_signal};
 
@@ -47,7 +47,6 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         let _entered = runtime.enter();
         start_inbox(args, &channels)
     };
-    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user));
     let delivery = Notifying {
         channels,
         sender,
@@ -58,7 +57,6 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
         content: source,
         inbox,
         limits: session_limits(args),
-        owner,
         census: Default::default(),
     };
     let served = runtime.block_on(async {
@@ -116,7 +114,7 @@ fn session_limits(args: &ServeArgs) -> SessionLimits {
     }
 }
 
-fn settings(args: &ServeArgs) -> Settings {
+fn settings(args: &ServeArgs, owner: Arc<Owner>) -> Settings {
     Settings {
         limits: Limits {
             max_connections: args.max_connections,
@@ -126,6 +124,7 @@ fn settings(args: &ServeArgs) -> Settings {
         },
         proxy_protocol: args.proxy_protocol,
         private_logs: args.private_logs,
+        owner,
     }
 }
 
@@ -149,7 +148,8 @@ async fn serve(
     let listener = server::listen::bind(args.listen)
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let settings = settings(args);
+    let owner = Arc::new(Owner::load(&args.keys, &args.owner_user));
+    let settings = settings(args, owner.clone());
     if settings.proxy_protocol {
         tracing::warn!(
             "expecting a PROXY header on every connection: only safe behind a trusted load balancer"
@@ -165,11 +165,7 @@ async fn serve(
     };
     start_workers(args, &shared, delivery, &shutdown);
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    tokio::spawn(reload_on_hangup(
-        args.content.clone(),
-        replace,
-        shared.owner.clone(),
-    ));
+    tokio::spawn(reload_on_hangup(args.content.clone(), replace, owner));
     server::run(listener, config, shared, settings, shutdown).await;
     if let Some(ops) = ops {
         ops.abort();
@@ -196,9 +192,9 @@ async fn serve_metrics(
         .iter()
         .map(|c| (c.label.clone(), c.target.kind()))
         .collect();
-    let ops = listener::Ops::new(handle, shared.inbox.clone(), shutdown.clone(), channels);
+    let ops = ops::Ops::new(handle, shared.inbox.clone(), shutdown.clone(), channels);
     tracing::info!("metrics on http://{addr}/metrics (and /healthz, /readyz)");
-    Ok(tokio::spawn(listener::serve(bound, ops)))
+    Ok(tokio::spawn(ops::serve(bound, ops)))
 }
 
 /// One delivery worker per configured channel.

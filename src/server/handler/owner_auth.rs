@@ -10,7 +10,7 @@ impl Connection {
     /// Whether this login is for the owner's name (with the console on):
     /// then only the owner's keys get in.
     pub(super) fn for_owner(&self, user: &str) -> bool {
-        self.shared.owner.is_owner_name(user)
+        self.owner.is_owner_name(user)
     }
 
     /// Refuses an owner login attempt: only `publickey` is offered, so a
@@ -19,7 +19,7 @@ impl Connection {
     pub(super) fn refuse_owner(&mut self, count: bool) -> Auth {
         if count && !self.owner_failure_counted {
             self.owner_failure_counted = true;
-            self.shared.owner.failed(self.peer.ip());
+            self.owner.failed(self.peer.ip());
         }
         Auth::Reject {
             proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),

@@ -21,6 +21,7 @@ pub use keys::OwnerKeys;
 pub const DEFAULT_USER: &str = "owner";
 
 /// Who the owner is, shared by every connection.
+#[derive(Debug)]
 pub struct Owner {
     user: String,
     /// `keys/owner_authorized_keys`; `None` when there is no keys file to

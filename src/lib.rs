@@ -1,42 +1,34 @@
 //! sshfolio: a portfolio served as a terminal UI over SSH.
 //!
-//! Crate map, from the edge to the core (imports run one way, down this
-//! list: `main → commands → server → session → owner, tui → app, ui,
-//! term, export, notify, inbox → content`; `telemetry` is a leaf anyone
-//! may call):
-//! - [`cli`]: the command line, every subcommand and flag; [`logs`]: the
-//!   log format.
-//! - [`commands`]: one file per subcommand — `serve`, `check`, `init` (with
-//!   its starter files), `preview` (the UI in the local terminal, live
-//!   reload), `messages`, `stats`.
+//! The crate map, from the edge to the core: a module imports only from
+//! modules below it. `ARCHITECTURE.md` at the repository's root says the
+//! same for people, with the path of one connection and one message and
+//! the table of where a change goes.
+//!
+//! - [`commands`]: one file per subcommand; [`cli`]: every subcommand,
+//!   flag and env var.
 //! - [`server`]: the accept loop and one connection's life — limits, the
-//!   PROXY header, the socket wrapper (cut, byte counts), the russh
-//!   handler (auth, channels, refusals), the connection's record and its
-//!   closing log line, the SSH config and host key; the only module that
-//!   knows about limits and shutdown.
-//! - [`session`]: one visitor's session channel — setup (pty, env),
-//!   the interactive loop, the plain-text and exec answers, the input rate
-//!   limit, and what it reports to its connection; the owner's session
-//!   (console, commands) likewise.
-//! - [`owner`]: the owner over SSH — keys, the brute-force guard, the
-//!   console's state and drawing, the exec commands, and the inbox and
-//!   stats reports every owner command prints.
-//! - [`telemetry`]: the Prometheus metric families and one function per
-//!   event; the metrics HTTP port is `server::ops`.
-//! - [`tui`]: the UI as a machine (input bytes in, frames out, its own
-//!   timers), driven by an SSH session or the local preview.
-//! - [`app`]: per-session view state and key handling, told the screen's
-//!   geometry by the UI; [`ui`]: rendering, a pure function of content,
-//!   view state and size.
-//! - [`term`]: input parsing, terminal capabilities, sizes, frame bytes.
-//! - [`export`]: résumé, section text, JSON and vCard.
-//! - [`inbox`]: messages, visits and the notification outbox, in SQLite
-//!   (one writer thread) or PostgreSQL (shared by replicas).
-//! - [`content`]: the TOML portfolio, validated into one shared `Content`.
-//! - Shared helpers of the core: [`text`] (wrap, counted nouns),
-//!   [`sanitize`] (untrusted text made safe to store and show),
-//!   [`message`] (a visitor message's field limits), [`visitor_ip`] (an
-//!   address as limits and stats count it).
+//!   PROXY header, the russh handler with the owner's door
+//!   (`server::owner`), deadlines, the closing log line, the host key, the
+//!   operator's HTTP port (`server::ops`).
+//! - [`session`]: one session channel's task — the one session loop for
+//!   every screen, the visitor's and the owner's sessions, plain text and
+//!   exec, how it ended, who is connected now.
+//! - [`console`]: the owner's console (state, drawing, its full-screen
+//!   UI); [`ui`]: the visitor's screen drawn, and its full-screen UI;
+//!   [`report`]: the owner's reports as text; [`export`]: the text
+//!   formats of one content load.
+//! - [`app`]: the visitor's view state and keys; [`notify`]: the delivery
+//!   workers and channels.
+//! - [`inbox`]: messages, visits and the outbox — one model, the policy
+//!   once, one `Store` trait over SQLite and PostgreSQL.
+//! - [`term`]: input parsing, capabilities, sizes, the renderer, the
+//!   screen traits and the painter; [`logs`]: log format and throttle.
+//! - [`content`]: the TOML portfolio, validated into one shared
+//!   `Content`; [`metrics`]: metric names and one function per event.
+//! - Shared helpers: [`clock`] (now, RFC 3339), [`sanitize`] (untrusted
+//!   text made safe), [`text`] (wrap, counted nouns), [`message`] (field
+//!   limits), [`visitor_ip`] (an address as limits count it).
 
 pub mod app;
 pub mod cli;

@@ -61,12 +61,12 @@ pub trait Store: Send + Sync {
 
     /// The stats query's rows (`stats::sql`) for the visits since
     /// `since`.
-    async fn tally_visits(&self, since: i64, sections: &[&str]) -> Result<Vec<TallyRow>>;
+    async fn tally_visits(&self, since: i64) -> Result<Vec<TallyRow>>;
 
     /// The visits since `since`, added up by the database (the sections
     /// asked about counted by name).
     async fn visit_stats(&self, since: i64, sections: &[&str]) -> Result<VisitStats> {
-        let rows = self.tally_visits(since, sections).await?;
+        let rows = self.tally_visits(since).await?;
         Ok(stats::from_rows(&rows, sections))
     }
 

@@ -96,7 +96,7 @@ async fn visits_past_their_retention_are_deleted_in_small_batches() {
         .await
         .unwrap();
     let left = async || {
-        let rows = store.tally_visits(0, &[]).await.unwrap();
+        let rows = store.tally_visits(0).await.unwrap();
         stats::from_rows(&rows, &[]).visits
     };
     inbox.prune_once(policy.retention().unwrap()).await;

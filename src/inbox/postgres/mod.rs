@@ -146,8 +146,8 @@ impl Store for PgStore {
         queries::backlog(&**self.client().await?).await
     }
 
-    async fn tally_visits(&self, since: i64, sections: &[&str]) -> Result<Vec<TallyRow>> {
-        queries::tally(&**self.client().await?, since, sections).await
+    async fn tally_visits(&self, since: i64) -> Result<Vec<TallyRow>> {
+        queries::tally(&**self.client().await?, since).await
     }
 
     async fn close(&self) {

@@ -287,13 +287,9 @@ pub async fn prune_visits(client: &impl GenericClient, before: i64, batch: u32) 
 
 /// The stats query's rows for the visits since `since` (PostgreSQL's
 /// planner chooses between the index and a scan itself).
-pub async fn tally(
-    client: &impl GenericClient,
-    since: i64,
-    sections: &[&str],
-) -> Result<Vec<TallyRow>> {
+pub async fn tally(client: &impl GenericClient, since: i64) -> Result<Vec<TallyRow>> {
     client
-        .query(&stats::sql(&DIALECT, sections, false), &[&since])
+        .query(&stats::sql(&DIALECT, false), &[&since])
         .await?
         .iter()
         .map(TallyRow::from_columns)

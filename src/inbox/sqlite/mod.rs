@@ -198,13 +198,8 @@ impl Store for SqliteStore {
         self.read(queries::backlog).await
     }
 
-    async fn tally_visits(&self, since: i64, sections: &[&str]) -> Result<Vec<TallyRow>> {
-        let sections: Vec<String> = sections.iter().map(|s| s.to_string()).collect();
-        self.read(move |c| {
-            let names: Vec<&str> = sections.iter().map(String::as_str).collect();
-            queries::tally(c, since, &names)
-        })
-        .await
+    async fn tally_visits(&self, since: i64) -> Result<Vec<TallyRow>> {
+        self.read(move |c| queries::tally(c, since)).await
     }
 
     async fn close(&self) {

@@ -13,12 +13,12 @@ use anyhow::Result;
 use super::{block_on, print};
 use crate::cli::{MessagesArgs, StoreArgs};
 use crate::inbox::{self, Database, Store};
-use crate::report::messages::{Inboxed, mark_read, messages, redeliver};
+use crate::report::messages::{OwnerInbox, mark_read, messages, redeliver};
 
 pub fn run(args: &MessagesArgs) -> Result<ExitCode> {
     let text = block_on(async {
         let (database, store) = open(&args.store).await?;
-        let inbox = Inboxed {
+        let inbox = OwnerInbox {
             store: store.as_deref(),
             label: &database.label(),
         };

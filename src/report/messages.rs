@@ -40,12 +40,12 @@ impl Mark {
 
 /// The inbox the owner asked about: its store, or `None` when nothing
 /// was ever stored; and its name for "no messages yet in …".
-pub struct Inboxed<'a> {
+pub struct OwnerInbox<'a> {
     pub store: Option<&'a dyn Store>,
     pub label: &'a str,
 }
 
-impl Inboxed<'_> {
+impl OwnerInbox<'_> {
     fn store(&self) -> Result<&dyn Store> {
         match self.store {
             Some(store) => Ok(store),
@@ -64,7 +64,7 @@ impl Inboxed<'_> {
 }
 
 /// `sshfolio messages [--json] [--unread]`: the text to print.
-pub async fn messages(inbox: &Inboxed<'_>, json: bool, unread: bool) -> Result<String> {
+pub async fn messages(inbox: &OwnerInbox<'_>, json: bool, unread: bool) -> Result<String> {
     let list = match inbox.store {
         Some(store) => store.list_messages(unread).await?,
         None => Vec::new(),
@@ -79,7 +79,7 @@ pub async fn messages(inbox: &Inboxed<'_>, json: bool, unread: bool) -> Result<S
 }
 
 /// `--mark-read ID|all`: what it did.
-pub async fn mark_read(inbox: &Inboxed<'_>, mark: Mark) -> Result<String> {
+pub async fn mark_read(inbox: &OwnerInbox<'_>, mark: Mark) -> Result<String> {
     let n = match mark {
         Mark::One(id) => {
             let store = inbox.existing(id).await?;
@@ -91,7 +91,7 @@ pub async fn mark_read(inbox: &Inboxed<'_>, mark: Mark) -> Result<String> {
 }
 
 /// `--redeliver ID`: the message's failed notifications, queued again.
-pub async fn redeliver(inbox: &Inboxed<'_>, id: i64) -> Result<String> {
+pub async fn redeliver(inbox: &OwnerInbox<'_>, id: i64) -> Result<String> {
     let store = inbox.existing(id).await?;
     let n = store.change(Change::Redeliver(id), now()).await?;
     if n == 0 {

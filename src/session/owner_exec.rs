@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::owner_store::STORE_TIMEOUT;
 use crate::inbox::Inbox;
-use crate::report::messages::{self, Inboxed, Mark};
+use crate::report::messages::{self, Mark, OwnerInbox};
 use crate::report::stats;
 
 /// What an exec command answers: stdout, stderr and the exit status.
@@ -84,15 +84,17 @@ pub async fn run(command: &[u8], inbox: &Inbox) -> Output {
             EXIT_FAILED,
         );
     };
-    let inboxed = Inboxed {
+    let owner_inbox = OwnerInbox {
         store: Some(&*store),
         label: store.label(),
     };
     let text = match parsed.command {
-        OwnerCommand::Messages { json, unread } => messages::messages(&inboxed, json, unread).await,
+        OwnerCommand::Messages { json, unread } => {
+            messages::messages(&owner_inbox, json, unread).await
+        }
         OwnerCommand::Stats { days } => stats::stats(Some(&*store), days).await,
         OwnerCommand::MarkRead { which } => {
-            let marked = messages::mark_read(&inboxed, which).await;
+            let marked = messages::mark_read(&owner_inbox, which).await;
             if marked.is_ok() {
                 match which {
                     Mark::One(id) => tracing::info!(id, "owner marked a message read"),

@@ -96,16 +96,7 @@ async fn import_message(tx: &Transaction<'_>, m: &Message) -> Result<(i64, bool)
              ON CONFLICT (submission_id)
                  DO UPDATE SET read_at = COALESCE(messages.read_at, EXCLUDED.read_at)
              RETURNING id, (xmax = 0)",
-            &[
-                &m.submission_id,
-                &m.received_at,
-                &m.name,
-                &m.contact,
-                &m.body,
-                &m.visitor,
-                &m.key_fingerprint,
-                &m.read_at,
-            ],
+            &queries::stored_fields(m),
         )
         .await
         .with_context(|| format!("copying message {}", m.id))?;

@@ -102,16 +102,10 @@ pub async fn insert_message(
     if let Some(retry_after_secs) = retry_after(&counts, per_hour, m.received_at) {
         return Ok(Stored::Limited { retry_after_secs });
     }
-    let params: [&(dyn ToSql + Sync); 7] = [
-        &m.submission_id,
-        &m.received_at,
-        &m.name,
-        &m.contact,
-        &m.body,
-        &m.visitor,
-        &m.key_fingerprint,
-    ];
-    let id: i64 = tx.query_one(sql::INSERT_MESSAGE, &params).await?.get(0);
+    let id: i64 = tx
+        .query_one(sql::INSERT_MESSAGE, &stored_fields(m)[..7])
+        .await?
+        .get(0);
     for channel in channels {
         tx.execute(
             sql::QUEUE_DELIVERY,
@@ -121,6 +115,21 @@ pub async fn insert_message(
     }
     tx.commit().await?;
     Ok(Stored::New(id))
+}
+
+/// A message's stored fields, as `INSERT_MESSAGE` binds them ($1 to $7);
+/// its read time is $8 where a copy keeps it.
+pub fn stored_fields(m: &Message) -> [&(dyn ToSql + Sync); 8] {
+    [
+        &m.submission_id,
+        &m.received_at,
+        &m.name,
+        &m.contact,
+        &m.body,
+        &m.visitor,
+        &m.key_fingerprint,
+        &m.read_at,
+    ]
 }
 
 /// Records visits in one statement. `origins` names rows copied from

@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -217,7 +217,7 @@ impl Inbox {
         if self.key().is_none() {
             return;
         }
-        let before = clock::unix(SystemTime::now() - retention);
+        let before = clock::now() - retention.as_secs() as i64;
         loop {
             match store.prune_visits(before, PRUNE_BATCH).await {
                 Ok(n) if n == u64::from(PRUNE_BATCH) => continue,

@@ -24,7 +24,7 @@ mod visitor;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use russh::server::{Handle, Msg};
@@ -180,7 +180,7 @@ async fn run(
     reporter: Reporter,
     tui_active: Arc<AtomicBool>,
 ) -> End {
-    let (started_at, started) = (SystemTime::now(), Instant::now());
+    let (started_at, started) = (clock::now(), Instant::now());
     // This session keeps the content it started with, whatever reloads.
     let content = ctx.shared.content.current();
     let (mut reader, writer) = channel.split();
@@ -221,7 +221,7 @@ async fn run(
         return end;
     }
     let visit = Visit {
-        started_at: clock::unix(started_at),
+        started_at,
         peer: ctx.visitor.peer.map(|p| p.ip()),
         client: ctx.visitor.client.clone(),
         term: setup.env.term.clone(),

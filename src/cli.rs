@@ -212,7 +212,12 @@ pub struct ServeArgs {
     pub metrics_listen: Option<SocketAddr>,
     /// The login name of the owner's console (`ssh owner@host`): only the
     /// keys in KEYS/owner_authorized_keys get in with it.
-    #[arg(long, env = "SSHFOLIO_OWNER_USER", default_value = crate::server::owner::DEFAULT_USER)]
+    #[arg(
+        long,
+        env = "SSHFOLIO_OWNER_USER",
+        default_value = crate::server::owner::DEFAULT_USER,
+        value_parser = parse_owner_user
+    )]
     pub owner_user: String,
     #[command(flatten)]
     pub store: StoreArgs,
@@ -331,6 +336,30 @@ impl Cli {
     }
 }
 
+/// Checks `--owner-user`: a plain user name (letters, digits, `_`, `-`;
+/// at most 32), and none the server already gives a meaning to (a
+/// section's name opens that section; `a11y` is the linear mode).
+pub fn parse_owner_user(text: &str) -> Result<String, String> {
+    let plain = !text.is_empty()
+        && text.len() <= 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !plain {
+        return Err(format!(
+            "expected a plain user name (letters, digits, _ and -; at most 32), got {text:?}"
+        ));
+    }
+    let lower = text.to_ascii_lowercase();
+    if crate::app::Section::from_name(&lower).is_some() || lower == crate::server::owner::A11Y_USER
+    {
+        return Err(format!(
+            "{text:?} already means something to visitors (a section, or the linear mode); choose another name"
+        ));
+    }
+    Ok(text.to_string())
+}
+
 /// Parses `--size COLSxROWS`.
 pub fn parse_size(text: &str) -> Result<Size, String> {
     let (cols, rows) = text
@@ -429,6 +458,23 @@ mod tests {
             (session.max_input_rate, policy.messages_per_hour),
             (65536, 5)
         );
+    }
+
+    #[test]
+    fn the_owner_user_is_a_plain_name_with_no_other_meaning() {
+        assert_eq!(parse_owner_user("owner").unwrap(), "owner");
+        assert_eq!(parse_owner_user("akshay_k-2").unwrap(), "akshay_k-2");
+        for bad in [
+            "",
+            "contact",
+            "Projects",
+            "a11y",
+            "own er",
+            "root@x",
+            &"x".repeat(33),
+        ] {
+            assert!(parse_owner_user(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub fn clean(text: &str, keep: Spacing) -> String {
             '\t' => out.push(if keep.tabs { '\t' } else { ' ' }),
             c if c.is_control() => {}
             '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c if is_invisible(c) => {}
             c => out.push(c),
         }
     }
@@ -99,16 +100,40 @@ pub fn is_terminal_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether a character shows nothing and takes no room, so text made of
+/// it looks empty or hides what it is: zero-width spaces and joiners, the
+/// word joiner and invisible operators, the byte-order mark, the Arabic
+/// letter mark, the Mongolian vowel separator, tag characters, and the
+/// Hangul fillers (which look like blanks but are letters).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{feff}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{e0000}'..='\u{e007f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{ffa0}'
+    )
+}
+
 /// JSON made safe to print on the owner's terminal: what JSON may carry
 /// raw inside strings but a terminal would act on (C1 controls, DEL,
-/// direction overrides, line separators) becomes a `\uXXXX` escape — the
-/// same text to any JSON reader. (serde_json escapes C0 itself.)
+/// direction overrides, line separators, invisible characters) becomes a
+/// `\uXXXX` escape — the same text to any JSON reader. (serde_json escapes
+/// C0 itself.)
 pub fn json_for_terminal(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if is_terminal_unsafe(c) && !matches!(c, '\n' | '\t') {
-            // All of these are in the Basic Multilingual Plane.
-            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", u32::from(c)));
+        if (is_terminal_unsafe(c) || is_invisible(c)) && !matches!(c, '\n' | '\t') {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -146,6 +171,10 @@ mod tests {
             ("para\u{2029}graph", "para\ngraph"),
             ("del\x7f", "del"),
             ("日本語 ✓ émoji 🚀", "日本語 ✓ émoji 🚀"),
+            ("zero\u{200b}width\u{200d}\u{feff}", "zerowidth"),
+            ("tag\u{e0041}\u{e007f}s", "tags"),
+            ("\u{3164}\u{3164}\u{115f}\u{ffa0}", ""),
+            ("word\u{2060}join\u{061c}", "wordjoin"),
         ];
         for (input, want) in cases {
             assert_eq!(clean(input, STORED), want, "{input:?}");
@@ -160,6 +189,8 @@ mod tests {
         assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
         assert!(!safe.contains('\u{202e}') && !safe.contains('\u{2028}'));
         assert!(safe.contains("\\u009b") && safe.contains("日本"));
+        let hidden = serde_json::to_string(&"a\u{200b}\u{e0041}").unwrap();
+        assert_eq!(json_for_terminal(&hidden), "\"a\\u200b\\udb40\\udc41\"");
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back, value);
     }

@@ -18,10 +18,17 @@ const SENT: &str = "Message sent — thank you";
 
 /// A fresh ed25519 key pair made by `ssh-keygen`; the private key's path.
 fn keygen(dir: &Path, name: &str) -> PathBuf {
+    keygen_of(dir, name, &["-t", "ed25519"])
+}
+
+/// A fresh key pair of the type `ssh-keygen` is told (`-t rsa -b 3072`…).
+fn keygen_of(dir: &Path, name: &str, kind: &[&str]) -> PathBuf {
     require_ssh();
     let path = dir.join(name);
     let ok = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg("-q")
+        .args(kind)
+        .args(["-N", "", "-C", name, "-f"])
         .arg(&path)
         .status()
         .unwrap()
@@ -284,6 +291,10 @@ async fn twenty_failed_owner_logins_block_the_owner_name_only() {
     }
     let line = server.wait_log("failed owner logins");
     assert!(line.contains("it can still visit"), "{line}");
+    assert!(
+        line.contains("no owner logins from 127.0.0.1"),
+        "names the address: {line}"
+    );
     // Now even the right key is refused from this address, for a while…
     denied(&ssh_as(server.addr, "owner", Some(&key), &["messages"]));
     // …while the same address visits as ever, with or without a key.
@@ -299,6 +310,122 @@ async fn twenty_failed_owner_logins_block_the_owner_name_only() {
         .filter(|l| l.contains("failed owner logins"))
         .count();
     assert_eq!(blocked_lines, 1, "the block is logged once");
+}
+
+/// Regression: a connection that ended in an owner login still counted as
+/// a failed one when the client offered another key first (what an agent
+/// holding several keys does), so the 10th such login was refused for 10
+/// minutes and a cron job polling the inbox locked its owner out. Now
+/// only connections that end without the owner logged in count, and a
+/// login clears the address's failures.
+#[test]
+fn an_agent_offering_another_key_first_never_locks_the_owner_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = keygen(dir.path(), "owner_key");
+    let other = keygen(dir.path(), "other_key");
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&key]);
+    let server = ServerProcess::spawn(&keys, &data, &[]);
+    for round in 0..15 {
+        let mut args = ssh_args(server.addr, "owner");
+        let host = args.pop().unwrap();
+        args.extend(["-o", "IdentitiesOnly=yes", "-i"].map(String::from));
+        args.push(other.display().to_string());
+        args.push("-i".into());
+        args.push(key.display().to_string());
+        args.extend([host, "messages".into(), "--unread".into()]);
+        let out = run_program("ssh", &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "login {round}: {}",
+            text(&out.stderr)
+        );
+    }
+    // Nine strangers' attempts, then the owner: the owner's login wipes
+    // the count, so nine more strangers still block nothing.
+    let stranger = &other;
+    for _ in 0..9 {
+        denied(&ssh_as(server.addr, "owner", Some(stranger), &["messages"]));
+    }
+    let out = ssh_as(server.addr, "owner", Some(&key), &["messages"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for _ in 0..9 {
+        denied(&ssh_as(server.addr, "owner", Some(stranger), &["messages"]));
+    }
+    let out = ssh_as(server.addr, "owner", Some(&key), &["messages"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !server
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("failed owner logins")),
+        "never blocked"
+    );
+}
+
+/// Regression: the server's `server-sig-algs` listed only ssh-ed25519, so
+/// OpenSSH refused to sign with an owner's RSA key ("no mutual signature
+/// algorithm"). RSA (SHA-2) and ECDSA owner keys work; the host key stays
+/// ed25519.
+#[test]
+fn rsa_and_ecdsa_owner_keys_work_from_openssh() {
+    let dir = tempfile::tempdir().unwrap();
+    let rsa = keygen_of(dir.path(), "rsa_key", &["-t", "rsa", "-b", "3072"]);
+    let ecdsa = keygen_of(dir.path(), "ecdsa_key", &["-t", "ecdsa", "-b", "384"]);
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&rsa, &ecdsa]);
+    let server = ServerProcess::spawn(&keys, &data, &[]);
+    for key in [&rsa, &ecdsa] {
+        let out = ssh_as(server.addr, "owner", Some(key), &["messages"]);
+        assert_eq!(out.status.code(), Some(0), "{key:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), "no messages yet\n");
+    }
+}
+
+/// A key taken out of `owner_authorized_keys` (then SIGHUP) ends the
+/// consoles opened with it, with the terminal restored and a word why;
+/// consoles opened with the other keys go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_key_ends_its_open_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gone, kept) = (
+        keygen(dir.path(), "gone_key"),
+        keygen(dir.path(), "kept_key"),
+    );
+    let (keys, data) = (dir.path().join("keys"), dir.path().join("data"));
+    authorize(&keys, &[&gone, &kept]);
+    let server = ServerProcess::spawn(&keys, &data, &[]);
+    let mut old = console_pty(server.addr, &gone, 90, 24);
+    old.wait_for("owner console");
+    let staying = console_pty(server.addr, &kept, 90, 24);
+    staying.wait_for("owner console");
+    authorize(&keys, &[&kept]);
+    server.signal("HUP");
+    assert_eq!(old.wait_exit(), 0);
+    old.with_screen(|s| assert!(!s.alternate_screen(), "terminal restored"));
+    old.wait_for("no longer an owner key");
+    let line = server.wait_log("owner key removed");
+    assert!(line.contains("connection closed"), "{line}");
+    staying.wait_for("owner console");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    staying.with_screen(|s| assert!(s.alternate_screen(), "the other console goes on"));
+}
+
+/// `--owner-user` must be a plain name with no meaning of its own.
+#[test]
+fn an_owner_name_visitors_already_use_is_refused_at_start() {
+    for name in ["contact", "", "a11y", "owner@host"] {
+        let out = sshfolio_bin()
+            .args(["serve", "--listen", "127.0.0.1:0", "--owner-user", name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("--owner-user"), "{name:?}: {err}");
+    }
 }
 
 /// The console in a real terminal: read, mark read, delete with the y/n

@@ -68,6 +68,13 @@ where
     );
     let reports = reports.borrow();
     record::finish(&reports, ended, started.elapsed(), bytes);
+    // A connection that ended in an owner login is no failure, whatever
+    // keys its client offered first.
+    if reports.owner_refused && !reports.owner_logged_in {
+        ctx.settings
+            .owner
+            .failed(peer.ip(), &shown(peer.ip(), &ctx.settings));
+    }
     // Over before login, and not by shutdown: the handshake failed.
     if reports.login.is_none() && ended != End::Shutdown {
         crate::metrics::handshake_failed(match ended {

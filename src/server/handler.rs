@@ -23,7 +23,7 @@ use crate::logs::Throttle;
 use crate::sanitize;
 
 mod owner_auth;
-use crate::session::{self, Report, Reporter, SessionContext, Shared, Visitor};
+use crate::session::{self, Report, Reporter, Revoked, SessionContext, Shared, Visitor};
 use crate::term::caps;
 
 /// One SSH connection's protocol state.
@@ -42,9 +42,8 @@ pub struct Connection {
     key_fingerprint: Option<String>,
     /// Logged in as the owner, with one of the owner's keys.
     as_owner: bool,
-    /// A failed owner login was counted for this connection already: a
-    /// connection counts once, however many keys its client offers.
-    owner_failure_counted: bool,
+    /// A refused owner login was reported for this connection already.
+    owner_refusal_reported: bool,
     has_session: bool,
     /// When the connection began.
     connected_at: std::time::Instant,
@@ -74,7 +73,7 @@ impl Connection {
             client: String::new(),
             key_fingerprint: None,
             as_owner: false,
-            owner_failure_counted: false,
+            owner_refusal_reported: false,
             has_session: false,
             connected_at: std::time::Instant::now(),
             refusals: Throttle::per_second(),
@@ -170,6 +169,8 @@ impl Handler for Connection {
             }
             tracing::info!(parent: &self.span, key = %fingerprint, "owner logged in");
             self.as_owner = true;
+            self.owner.succeeded(self.peer.ip());
+            self.reporter.send(Report::OwnerLoggedIn);
         }
         self.key_fingerprint = Some(fingerprint);
         Ok(self.accept(user))
@@ -208,10 +209,15 @@ impl Handler for Connection {
             owner: self.as_owner,
             connected_at: Some(self.connected_at),
         };
+        let revoked = match (&visitor.key_fingerprint, visitor.owner) {
+            (Some(key), true) => Some(Box::pin(self.owner.revoked(key)) as Revoked),
+            _ => None,
+        };
         let ctx = SessionContext {
             shared: self.shared.clone(),
             visitor,
             shutdown: self.shutdown.clone(),
+            revoked: std::sync::Mutex::new(revoked),
         };
         let supervised = session::supervise(channel, session.handle(), ctx, self.reporter.clone());
         // The session runs in the connection's span: its lines say whose

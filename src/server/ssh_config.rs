@@ -43,11 +43,15 @@ pub const MAX_INPUT_PACKET: u32 = 16 * 1024;
 /// Only modern algorithms: post-quantum hybrid and curve25519 key
 /// exchange, the ed25519 host key, AEAD ciphers, encrypt-then-MAC MACs;
 /// strict key exchange (the Terrapin countermeasure) and ext-info are
-/// advertised; no compression.
+/// advertised; no compression. The key list is also what `server-sig-algs`
+/// tells clients their keys may sign with: besides ed25519, RSA with
+/// SHA-2 and ECDSA, so an owner's RSA or ECDSA key works from OpenSSH (the
+/// host key offered stays the ed25519 one: only algorithms the server has
+/// a key for are offered for it).
 fn crypto_policy() -> russh::Preferred {
     use std::borrow::Cow;
 
-    use russh::keys::Algorithm;
+    use russh::keys::{Algorithm, EcdsaCurve, HashAlg};
     use russh::{cipher, compression, kex, mac};
     russh::Preferred {
         kex: Cow::Borrowed(&[
@@ -57,7 +61,24 @@ fn crypto_policy() -> russh::Preferred {
             kex::EXTENSION_SUPPORT_AS_SERVER,
             kex::EXTENSION_OPENSSH_STRICT_KEX_AS_SERVER,
         ]),
-        key: Cow::Borrowed(&[Algorithm::Ed25519]),
+        key: Cow::Borrowed(&[
+            Algorithm::Ed25519,
+            Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP256,
+            },
+            Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP384,
+            },
+            Algorithm::Ecdsa {
+                curve: EcdsaCurve::NistP521,
+            },
+            Algorithm::Rsa {
+                hash: Some(HashAlg::Sha512),
+            },
+            Algorithm::Rsa {
+                hash: Some(HashAlg::Sha256),
+            },
+        ]),
         cipher: Cow::Borrowed(&[
             cipher::CHACHA20_POLY1305,
             cipher::AES_256_GCM,

@@ -30,6 +30,8 @@ pub enum End {
     SessionLimit,
     /// The client stopped reading for longer than the write limit.
     Stalled,
+    /// The owner's key was taken out of the owner's keys (and SIGHUP).
+    KeyRemoved,
     /// The session's task panicked (that session only ends).
     Panic,
     /// The session's task was cancelled.
@@ -62,6 +64,7 @@ impl End {
             End::Idle => "idle timeout",
             End::SessionLimit => "session limit",
             End::Stalled => "write timeout",
+            End::KeyRemoved => "owner key removed",
             End::Panic => "panic",
             End::Cancelled => "cancelled",
             End::NoRequest => "no request",
@@ -84,6 +87,9 @@ impl End {
     pub fn goodbye(self, limits: &SessionLimits) -> Option<String> {
         match self {
             End::Shutdown => Some(RESTARTING.to_string()),
+            End::KeyRemoved => {
+                Some("the key you logged in with is no longer an owner key — goodbye".to_string())
+            }
             End::Idle => Some(format!(
                 "closed after {} without a key pressed — goodbye, come back any time",
                 duration(limits.idle_timeout)

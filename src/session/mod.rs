@@ -21,7 +21,9 @@ pub mod screen_loop;
 mod setup;
 mod visitor;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -125,7 +127,14 @@ pub struct SessionContext {
     pub shared: Shared,
     pub visitor: Visitor,
     pub shutdown: CancellationToken,
+    /// For the owner: completes when the key they logged in with is taken
+    /// out of the owner's keys, which ends their console. (In a mutex only
+    /// so the context can be shared across awaits; taken once.)
+    pub revoked: std::sync::Mutex<Option<Revoked>>,
 }
+
+/// A future that completes when a session's right to go on is taken away.
+pub type Revoked = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The session channel's two halves: read and written apart, so the
 /// session never stops reading input while a write waits.

@@ -38,6 +38,10 @@ pub async fn serve(
             let mut driver = Driver::new(painter, ctx.shared.limits, move |work: StoreWork| {
                 owner_store::run(work, inbox.clone(), census.visitors())
             });
+            let revoked = ctx.revoked.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(revoked) = revoked {
+                driver.end_when(revoked, End::KeyRemoved);
+            }
             let end = driver.run(io.reader, io.writer, &ctx.shutdown, || {}).await;
             (driver.finish(io.writer, end).await, end)
         }

@@ -23,6 +23,10 @@ pub enum Report {
     Cut,
     /// A request was refused (forwarding, a subsystem, …).
     Refused,
+    /// A login for the owner's name was refused (a wrong key, no key).
+    OwnerRefused,
+    /// The owner logged in with one of the owner's keys.
+    OwnerLoggedIn,
 }
 
 /// Everything reported so far.
@@ -40,6 +44,10 @@ pub struct Reports {
     pub cut: bool,
     /// Requests refused.
     pub refused: u32,
+    /// A login for the owner's name was refused on this connection.
+    pub owner_refused: bool,
+    /// The owner logged in on this connection.
+    pub owner_logged_in: bool,
 }
 
 impl Reports {
@@ -57,6 +65,8 @@ impl Reports {
             }
             Report::Cut => self.cut = true,
             Report::Refused => self.refused = self.refused.saturating_add(1),
+            Report::OwnerRefused => self.owner_refused = true,
+            Report::OwnerLoggedIn => self.owner_logged_in = true,
         }
     }
 }

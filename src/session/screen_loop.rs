@@ -26,6 +26,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::Revoked;
 use super::SessionLimits;
 use super::budget::InputBudget;
 use super::end::End;
@@ -101,6 +102,8 @@ pub struct Driver<S, P, W, D> {
     working: Option<JoinHandle<D>>,
     /// Set when a message ends the session; acted on after pending input.
     ending: Option<End>,
+    /// Something else that ends the session when it completes, and how.
+    ends_when: Option<(Revoked, End)>,
     work: PhantomData<fn(W)>,
 }
 
@@ -140,8 +143,14 @@ where
             perform,
             working: None,
             ending: None,
+            ends_when: None,
             work: PhantomData,
         }
+    }
+
+    /// Ends the session, as `end`, when `ended` completes.
+    pub fn end_when(&mut self, ended: Revoked, end: End) {
+        self.ends_when = Some((ended, end));
     }
 
     pub fn screen(&self) -> &S {
@@ -263,6 +272,7 @@ where
             () = shutdown.cancelled() => Wake::Shutdown,
             () = tokio::time::sleep_until(idle_at) => Wake::Limit(End::Idle),
             () = tokio::time::sleep_until(session_at) => Wake::Limit(End::SessionLimit),
+            end = ended(&mut self.ends_when) => Wake::Limit(end),
             message = input.next() => Wake::Client(message),
             sent = frame_out(in_flight) => Wake::Sent(sent),
             done = finished(&mut self.working) => {
@@ -320,6 +330,17 @@ pub async fn send(output: &impl ClientOutput, bytes: Bytes, limit: Duration) -> 
         tokio::time::timeout(limit, output.write(bytes)).await,
         Ok(true)
     )
+}
+
+/// How the session ends when what it waits on completes, or never.
+async fn ended(ends_when: &mut Option<(Revoked, End)>) -> End {
+    match ends_when {
+        Some((ended, end)) => {
+            ended.await;
+            *end
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// Whether the frame in flight got out, or never when there is none.

@@ -1,10 +1,13 @@
-//! The owner's name at login: only `publickey` is offered to it, and a
-//! refusal counts once per connection towards the address's block.
+//! The owner's name at login: only `publickey` is offered to it. A
+//! refusal is reported to the connection, which counts one failed owner
+//! login for the address when it ends without the owner logged in (an
+//! agent offering another key first is normal, not an attack).
 
 use russh::server::Auth;
 use russh::{MethodKind, MethodSet};
 
 use super::Connection;
+use crate::session::Report;
 
 impl Connection {
     /// Whether this login is for the owner's name (with the console on):
@@ -14,12 +17,13 @@ impl Connection {
     }
 
     /// Refuses an owner login attempt: only `publickey` is offered, so a
-    /// client tries its keys and never prompts. The first refusal on a
-    /// connection counts as one failed owner login for its address.
+    /// client tries its keys and never prompts. `count`: the attempt was a
+    /// real one (a key or a password, not the `none` every client starts
+    /// with), reported once per connection.
     pub(super) fn refuse_owner(&mut self, count: bool) -> Auth {
-        if count && !self.owner_failure_counted {
-            self.owner_failure_counted = true;
-            self.owner.failed(self.peer.ip());
+        if count && !self.owner_refusal_reported {
+            self.owner_refusal_reported = true;
+            self.reporter.send(Report::OwnerRefused);
         }
         Auth::Reject {
             proceed_with_methods: Some(MethodSet::from(&[MethodKind::PublicKey][..])),

@@ -82,6 +82,18 @@ impl Guard {
         Failure::Counted
     }
 
+    /// Forgets `ip`'s failures (the owner got in from there).
+    pub fn clear(&mut self, ip: IpAddr) {
+        let source = identity(ip);
+        if self
+            .records
+            .get(&source)
+            .is_some_and(|r| r.blocked_until.is_none())
+        {
+            self.records.remove(&source);
+        }
+    }
+
     /// Drops every record with nothing current; if that frees nothing,
     /// the least recently seen one.
     fn forget_stale(&mut self, now: Instant) {
@@ -130,6 +142,18 @@ mod tests {
             "another address is not"
         );
         assert!(!guard.blocked(ip("192.0.2.1"), t0 + Duration::from_secs(9) + WINDOW));
+    }
+
+    #[test]
+    fn a_success_forgets_the_failures_before_it() {
+        let mut guard = Guard::default();
+        let t0 = Instant::now();
+        for _ in 0..9 {
+            guard.fail(ip("192.0.2.1"), t0);
+        }
+        guard.clear(ip("192.0.2.1"));
+        assert_eq!(guard.fail(ip("192.0.2.1"), t0), Failure::Counted);
+        assert!(!guard.blocked(ip("192.0.2.1"), t0));
     }
 
     #[test]

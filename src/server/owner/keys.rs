@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use russh::keys::ssh_key::authorized_keys::Entry;
 use russh::keys::ssh_key::public::KeyData;
-use russh::keys::{Algorithm, PublicKey};
+use russh::keys::{Algorithm, HashAlg, PublicKey};
 
 /// The file's name inside the keys directory.
 pub const FILE_NAME: &str = "owner_authorized_keys";
@@ -22,6 +22,8 @@ const MAX_KEYS: usize = 100;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnerKeys {
     keys: Vec<KeyData>,
+    /// Their SHA256 fingerprints, as sessions know their key.
+    fingerprints: Vec<String>,
 }
 
 /// A line that was skipped, and why.
@@ -45,6 +47,11 @@ impl OwnerKeys {
     /// comment does not matter, nor the RSA signature hash).
     pub fn contains(&self, key: &PublicKey) -> bool {
         self.keys.iter().any(|k| k == key.key_data())
+    }
+
+    /// Whether the key with this SHA256 fingerprint is one of the owner's.
+    pub fn contains_fingerprint(&self, fingerprint: &str) -> bool {
+        self.fingerprints.iter().any(|f| f == fingerprint)
     }
 
     /// Reads the file; a missing file is an empty set (no console).
@@ -98,6 +105,8 @@ impl OwnerKeys {
             }
             if !keys.keys.contains(key.key_data()) {
                 keys.keys.push(key.key_data().clone());
+                keys.fingerprints
+                    .push(key.fingerprint(HashAlg::Sha256).to_string());
             }
         }
         (keys, skipped)
@@ -123,6 +132,7 @@ mod tests {
         assert!(skipped[2].reason.contains("options"));
         let key: PublicKey = ED.parse().unwrap();
         assert!(keys.contains(&key));
+        assert!(keys.contains_fingerprint(&key.fingerprint(HashAlg::Sha256).to_string()));
     }
 
     #[test]

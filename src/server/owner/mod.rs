@@ -9,9 +9,10 @@ pub mod keys;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use russh::keys::PublicKey;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use guard::{Failure, Guard};
@@ -20,6 +21,10 @@ pub use keys::OwnerKeys;
 /// The default owner user name.
 pub const DEFAULT_USER: &str = "owner";
 
+/// The login name that asks for the linear, screen-reader mode: never the
+/// owner's.
+pub const A11Y_USER: &str = "a11y";
+
 /// Who the owner is, shared by every connection.
 #[derive(Debug)]
 pub struct Owner {
@@ -27,7 +32,9 @@ pub struct Owner {
     /// `keys/owner_authorized_keys`; `None` when there is no keys file to
     /// read (tests, the preview).
     path: Option<PathBuf>,
-    keys: RwLock<Arc<OwnerKeys>>,
+    /// The keys now; watched by the owner's sessions, which end when
+    /// their key is taken out.
+    keys: watch::Sender<Arc<OwnerKeys>>,
     guard: Mutex<Guard>,
 }
 
@@ -48,7 +55,7 @@ impl Owner {
         Owner {
             user: user.to_string(),
             path: None,
-            keys: RwLock::new(Arc::new(OwnerKeys::default())),
+            keys: watch::Sender::new(Arc::new(OwnerKeys::default())),
             guard: Mutex::new(Guard::default()),
         }
     }
@@ -56,7 +63,7 @@ impl Owner {
     /// An owner with these keys (tests).
     pub fn with_keys(user: &str, keys: OwnerKeys) -> Owner {
         let owner = Owner::nobody(user);
-        *owner.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        owner.keys.send_replace(Arc::new(keys));
         owner
     }
 
@@ -83,7 +90,7 @@ impl Owner {
                         path.display()
                     );
                 }
-                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+                self.keys.send_replace(Arc::new(keys));
             }
             Err(e) => tracing::error!(
                 "cannot read {}: {e}; the owner keys stay as they were",
@@ -93,7 +100,21 @@ impl Owner {
     }
 
     fn keys(&self) -> Arc<OwnerKeys> {
-        self.keys.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.keys.borrow().clone()
+    }
+
+    /// Completes when the owner's key with this SHA256 fingerprint is no
+    /// longer among the owner's keys (taken out, then SIGHUP): an owner's
+    /// session ends then.
+    pub fn revoked(&self, fingerprint: &str) -> impl Future<Output = ()> + Send + 'static {
+        let mut keys = self.keys.subscribe();
+        let fingerprint = fingerprint.to_string();
+        async move {
+            // A server that stops keeps no session waiting on this.
+            let _ = keys
+                .wait_for(|keys| !keys.contains_fingerprint(&fingerprint))
+                .await;
+        }
     }
 
     /// Whether `user` is the owner's name and the console is on: only
@@ -115,9 +136,9 @@ impl Owner {
             .blocked(ip, Instant::now())
     }
 
-    /// Counts a failed owner login from `ip`; the one that blocks the
-    /// address is logged.
-    pub fn failed(&self, ip: IpAddr) {
+    /// Counts a failed owner login from `ip` (`shown` as the logs may show
+    /// it); the one that blocks the address is logged, naming it.
+    pub fn failed(&self, ip: IpAddr, shown: &str) {
         let failure = self
             .guard
             .lock()
@@ -125,11 +146,20 @@ impl Owner {
             .fail(ip, Instant::now());
         if failure == Failure::Blocked {
             tracing::warn!(
-                "{} failed owner logins in {} minutes: no owner logins from this address for {} minutes (it can still visit)",
+                address = shown,
+                "{} failed owner logins in {} minutes: no owner logins from {shown} for {} minutes (it can still visit)",
                 guard::MAX_FAILURES,
                 guard::WINDOW.as_secs() / 60,
                 guard::WINDOW.as_secs() / 60
             );
         }
+    }
+
+    /// The owner logged in from `ip`: its failures are forgotten.
+    pub fn succeeded(&self, ip: IpAddr) {
+        self.guard
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear(ip);
     }
 }
